@@ -1,0 +1,3 @@
+from mlf_lint.cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""``mlf-lint``: the click entry point. ``mlf-lint PATH`` means ``mlf-lint check PATH``."""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import List, Optional
+
+import click
+
+from mlf_lint import __version__
+from mlf_lint.commands import LAZY_COMMANDS
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use, and whose default command is ``check``."""
+
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        return sorted(LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        target = LAZY_COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def resolve_command(self, ctx: click.Context, args: List[str]):
+        # ruff-style: anything that is not a sub-command name is a path for ``check``.
+        if args and args[0] not in LAZY_COMMANDS:
+            args = ["check", *args]
+        return super().resolve_command(ctx, args)
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if not args or (args[0] not in LAZY_COMMANDS and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlf-lint")
+def cli() -> None:
+    """Find why machine-learning code will not reproduce, and scaffold projects that do.
+
+    `mlf-lint PATH...` checks code and project files (same as `mlf-lint check PATH...`).
+    """
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="mlf-lint")
+    except KeyboardInterrupt:
+        click.echo("mlf-lint: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

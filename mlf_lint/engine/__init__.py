@@ -1,0 +1,1 @@
+"""The rule engine: findings, rule registry, contexts, the single-walk analyzer, runner, cache."""

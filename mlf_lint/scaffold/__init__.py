@@ -1,0 +1,1 @@
+"""Project lifecycle: create from templates, sync with newer templates, bump versions, config."""
