@@ -21,10 +21,12 @@ class ProjectFacts:
     # Seeding, each with where it happens (a call in a helper counts where the helper is called).
     torch_seeded: List[Where] = field(default_factory=list)        # torch.manual_seed, seed_everything
     torch_deterministic: List[Where] = field(default_factory=list)  # use_deterministic_algorithms(True), Trainer(deterministic=True)
+    torch_deterministic_api: List[Where] = field(default_factory=list)  # use_deterministic_algorithms(True) itself
     torch_deterministic_warn_only: List[Where] = field(default_factory=list)
     cudnn_deterministic: List[Where] = field(default_factory=list)
     cudnn_benchmark: List[Where] = field(default_factory=list)       # cudnn.benchmark = True
     workers_seeded: List[Where] = field(default_factory=list)        # seed_everything(..., workers=True)
+    dataloader_workers: List[Where] = field(default_factory=list)    # DataLoader(num_workers>0)
     uses_cuda: List[Where] = field(default_factory=list)             # .cuda(), device="cuda", .to("cuda")
     tf_seeded: List[Where] = field(default_factory=list)
     tf_op_determinism: List[Where] = field(default_factory=list)

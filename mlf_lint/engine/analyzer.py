@@ -1,0 +1,145 @@
+"""The single walk: one pass over a module's ``ast`` dispatching to every enabled rule."""
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+from mlf_lint.engine.context import ModuleContext
+from mlf_lint.engine.evaluate import UNKNOWN, literal
+from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.rulebase import CodeRule
+
+_SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+class Dispatch:
+    """Handlers indexed by what they listen to, built once per set of enabled rules."""
+
+    def __init__(self, rules: Iterable[CodeRule]) -> None:
+        self.rules: List[CodeRule] = list(rules)
+        self.calls: Dict[str, List[CodeRule]] = defaultdict(list)
+        self.methods: Dict[str, List[CodeRule]] = defaultdict(list)
+        self.assigns: Dict[str, List[CodeRule]] = defaultdict(list)
+        self.assign_prefixes: Dict[str, List[CodeRule]] = defaultdict(list)
+        self.assign_attrs: Dict[str, List[CodeRule]] = defaultdict(list)
+        self.enders: List[CodeRule] = []
+        keywords: Set[str] = set()
+        for rule in self.rules:
+            for name in rule.calls:
+                self.calls[name].append(rule)
+            for name in rule.methods:
+                self.methods[name].append(rule)
+            for name in rule.assigns:
+                if name.endswith(".*"):
+                    self.assign_prefixes[name[:-2]].append(rule)
+                else:
+                    self.assigns[name].append(rule)
+            for name in rule.assign_attrs:
+                self.assign_attrs[name].append(rule)
+            if rule.wants_end:
+                self.enders.append(rule)
+            keywords.update(rule.keywords)
+        self.keywords: Tuple[str, ...] = tuple(sorted(keywords))
+
+    def wants(self, source: str) -> bool:
+        """The text pre-filter: False when no enabled rule could match anything in ``source``."""
+        return any(k in source for k in self.keywords)
+
+
+def _prepass(ctx: ModuleContext, body: List[ast.stmt]) -> None:
+    """Module-level imports, constants and definitions, so uses above them in the walk resolve."""
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            ctx.imports.add_import(stmt)
+        elif isinstance(stmt, ast.ImportFrom):
+            ctx.imports.add_import_from(stmt)
+        elif isinstance(stmt, _SCOPE_DEFS):
+            ctx.imports.add_local(stmt.name)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            value = literal(stmt.value, ctx.constants)
+            if value is not UNKNOWN:
+                ctx.constants[stmt.targets[0].id] = value
+        elif isinstance(stmt, (ast.If, ast.Try)):
+            _prepass(ctx, stmt.body)
+            for handler in getattr(stmt, "handlers", ()):
+                _prepass(ctx, handler.body)
+            _prepass(ctx, stmt.orelse)
+
+
+def _visit_call(ctx: ModuleContext, dispatch: Dispatch, node: ast.Call) -> None:
+    func = node.func
+    qualname = ctx.imports.resolve(func)
+    if qualname is not None:
+        for rule in dispatch.calls.get(qualname, ()):
+            rule.on_call(ctx, node, qualname)
+    elif isinstance(func, ast.Attribute):
+        rules = dispatch.methods.get(func.attr)
+        if rules:
+            for rule in rules:
+                rule.on_method(ctx, node, func.attr)
+
+
+def _visit_assign(ctx: ModuleContext, dispatch: Dispatch, targets: List[ast.AST], value: ast.AST) -> None:
+    for target in targets:
+        if isinstance(target, ast.Attribute):
+            qualname = ctx.imports.resolve(target)
+            if qualname is not None:
+                for rule in dispatch.assigns.get(qualname, ()):
+                    rule.on_assign(ctx, target, value, qualname)
+                owner = qualname.rpartition(".")[0]
+                for rule in dispatch.assign_prefixes.get(owner, ()):
+                    rule.on_assign(ctx, target, value, qualname)
+            else:
+                for rule in dispatch.assign_attrs.get(target.attr, ()):
+                    rule.on_assign(ctx, target, value, target.attr)
+        elif isinstance(target, ast.Name):
+            if isinstance(value, ast.Call):
+                qualname = ctx.imports.resolve(value.func)
+                if qualname is not None:
+                    ctx.assigned_calls[target.id] = qualname
+                else:
+                    ctx.assigned_calls.pop(target.id, None)
+            else:
+                ctx.assigned_calls.pop(target.id, None)
+
+
+def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, dispatch: Dispatch,
+                 enabled: Optional[Set[str]] = None) -> Tuple[List[Finding], Set[str]]:
+    """Findings for one module, and the names of the project facts they depend on."""
+    ctx = ModuleContext(path, source, tree, facts, enabled)
+    _prepass(ctx, tree.body)
+    Call, Assign, AnnAssign = ast.Call, ast.Assign, ast.AnnAssign
+    Import, ImportFrom = ast.Import, ast.ImportFrom
+    AST = ast.AST
+    stack: List[ast.AST] = list(reversed(tree.body))
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is Call:
+            _visit_call(ctx, dispatch, node)
+        elif kind is Assign:
+            _visit_assign(ctx, dispatch, node.targets, node.value)
+        elif kind is AnnAssign and node.value is not None:
+            _visit_assign(ctx, dispatch, [node.target], node.value)
+        elif kind is Import:
+            ctx.imports.add_import(node)
+        elif kind is ImportFrom:
+            ctx.imports.add_import_from(node)
+        # Children in reverse so that they pop in source order.
+        children = []
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        children.append(item)
+            elif isinstance(value, AST):
+                children.append(value)
+        children.reverse()
+        stack.extend(children)
+    for rule in dispatch.enders:
+        rule.on_end(ctx)
+    return ctx.findings, ctx.facts.used

@@ -1,0 +1,108 @@
+"""Content cache: a file's findings are reused while its content, the effective config, the tool
+version and the project facts those findings consulted are all unchanged.
+
+Stored as JSON (never pickle: a cache file is data, and a corrupt one is dropped, not trusted).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, Iterable, Optional
+
+from mlf_lint import __version__
+from mlf_lint.engine.facts import ProjectFacts
+
+CACHE_FILE = "cache-v1.json"
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def fact_digest(facts: ProjectFacts, name: str) -> str:
+    if name.startswith("versions."):
+        value: Any = facts.versions.get(name.split(".", 1)[1])
+    elif name.startswith("env_vars."):
+        value = facts.env_vars.get(name.split(".", 1)[1])
+    else:
+        value = getattr(facts, name, None)
+    return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
+
+
+def fact_digests(facts: ProjectFacts, names: Iterable[str]) -> Dict[str, str]:
+    return {name: fact_digest(facts, name) for name in sorted(names)}
+
+
+class Cache:
+    def __init__(self, folder: Path, config_key: str) -> None:
+        self.folder = folder
+        self.path = folder / CACHE_FILE
+        self.stamp = f"{__version__}:{config_key}"
+        self.entries: Dict[str, Dict[str, Any]] = {}
+        self.summaries: Dict[str, Any] = {}
+        self.dirty = False
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return  # missing or corrupt: start empty, rebuilt on save
+        if not isinstance(data, dict) or data.get("stamp") != self.stamp:
+            return
+        entries, summaries = data.get("files"), data.get("summaries")
+        if isinstance(entries, dict) and isinstance(summaries, dict):
+            self.entries, self.summaries = entries, summaries
+
+    def summary(self, digest: str) -> Optional[Dict[str, Any]]:
+        found = self.summaries.get(digest)
+        return found if isinstance(found, dict) else None
+
+    def put_summary(self, digest: str, summary: Dict[str, Any]) -> None:
+        self.summaries[digest] = summary
+        self.dirty = True
+
+    def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[list]:
+        entry = self.entries.get(rel)
+        if not isinstance(entry, dict) or entry.get("hash") != digest:
+            return None
+        used = entry.get("facts")
+        findings = entry.get("findings")
+        if not isinstance(used, dict) or not isinstance(findings, list):
+            return None
+        for name, value in used.items():
+            if fact_digest(facts, name) != value:
+                return None
+        return findings
+
+    def store(self, rel: str, digest: str, findings: list, used: Dict[str, str]) -> None:
+        self.entries[rel] = {"hash": digest, "findings": findings, "facts": used}
+        self.dirty = True
+
+    def save(self, live_hashes: Iterable[str]) -> None:
+        if not self.dirty:
+            return
+        live = set(live_hashes)
+        self.summaries = {k: v for k, v in self.summaries.items() if k in live}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(dir=str(self.folder), prefix=".cache-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"stamp": self.stamp, "files": self.entries, "summaries": self.summaries}, handle)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only tree still gets its findings; only the speed-up is lost
+
+
+def clean(folder: Path) -> bool:
+    path = folder / CACHE_FILE
+    if path.exists():
+        path.unlink()
+        return True
+    return False

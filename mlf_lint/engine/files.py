@@ -1,0 +1,88 @@
+"""Which files a run checks: Python sources, notebooks and project files under the given paths,
+minus virtualenvs, VCS/tool folders, git-ignored files and configured excludes."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterable, List, Optional, Set
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
+                       "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".mlf_lint_cache",
+                       "site-packages", "build", "dist", ".ipynb_checkpoints"})
+CODE_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
+def is_code(path: Path) -> bool:
+    return path.suffix in CODE_SUFFIXES
+
+
+def _is_virtualenv(folder: Path) -> bool:
+    return (folder / "pyvenv.cfg").exists() or (folder / "conda-meta").is_dir()
+
+
+def _git_ignored(root: Path, candidates: List[Path]) -> Set[Path]:
+    """Files git ignores (one `git check-ignore` for all of them); empty outside a repository."""
+    if not candidates or not (root / ".git").exists():
+        return set()
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
+            input="\0".join(str(p) for p in candidates).encode(), capture_output=True, timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return {Path(p).resolve() for p in proc.stdout.decode(errors="replace").split("\0") if p}
+
+
+def _excluded(rel: str, patterns: Iterable[str]) -> bool:
+    parts = rel.split("/")
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*"):
+            return True
+        if any(fnmatch.fnmatch(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect_gitignore: bool = True,
+             project_file: Optional[callable] = None) -> List[Path]:
+    """Files to check, sorted. Paths named explicitly are always checked (like ruff/flake8)."""
+    exclude = list(exclude)
+    found: List[Path] = []
+    walked: List[Path] = []
+    for path in paths:
+        path = path.resolve()
+        if path.is_file():
+            found.append(path)
+            continue
+        for dirpath, dirnames, filenames in os.walk(path):
+            here = Path(dirpath)
+            keep = []
+            for d in sorted(dirnames):
+                if d in SKIP_DIRS or (d.startswith(".") and d != ".github") or _is_virtualenv(here / d):
+                    continue
+                if exclude and _excluded(_rel(here / d, root), exclude):
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for name in filenames:
+                file = here / name
+                if not (is_code(file) or (project_file is not None and project_file(file))):
+                    continue
+                if exclude and _excluded(_rel(file, root), exclude):
+                    continue
+                walked.append(file)
+    if respect_gitignore and walked:
+        ignored = _git_ignored(root, walked)
+        walked = [p for p in walked if p not in ignored]
+    return sorted(set(found) | set(walked))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,245 @@
+"""Project discovery and project facts.
+
+Facts come from a cheap pass: only files whose text mentions a fact keyword are parsed, and a
+helper function's facts (``def seed_all(s): torch.manual_seed(s)``) count where the helper is
+called anywhere in the project (``seed_all(0)`` in train.py, ``MLFCore.set_seeds(...)``).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
+from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.names import ImportMap
+
+ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py", "MLproject", ".mlf-lint.toml",
+                "environment.yml", "tox.ini")
+FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
+                 "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
+                 "environ", "putenv", "num_workers", "default_rng")
+_CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
+
+# A summary of one file, as plain data so the cache can store it:
+#   "direct": [[fact, line], ...] facts at module level
+#   "functions": {name: [[fact, line], ...]} facts inside functions/methods named `name`
+#   "env": [[NAME, line, value], ...]
+FileSummary = Dict[str, object]
+
+
+def find_root(start: Path) -> Path:
+    start = start.resolve()
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return here
+
+
+def _truthy(value: object) -> bool:
+    return value is UNKNOWN or bool(value)
+
+
+class _FactCollector:
+    """Walks one module recording facts with the function they occur in."""
+
+    def __init__(self) -> None:
+        self.imports = ImportMap()
+        self.constants: Dict[str, object] = {}
+        self.direct: List[Tuple[str, int]] = []
+        self.functions: Dict[str, List[Tuple[str, int]]] = {}
+        self.env: List[Tuple[str, int, str]] = []
+
+    def add(self, fact: str, node: ast.AST, scope: Optional[str]) -> None:
+        where = (fact, node.lineno)
+        (self.functions.setdefault(scope, []) if scope else self.direct).append(where)
+
+    def call(self, node: ast.Call, scope: Optional[str]) -> None:
+        name = self.imports.resolve(node.func)
+        if name is None:
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "update"):
+                self._environ_call(node, scope)
+            return
+        arg = lambda key, pos=None: (lambda n: ABSENT if n is None else literal(n, self.constants))(
+            argument(node, key, pos))
+        if name in ("torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all"):
+            self.add("torch_seeded", node, scope)
+        elif name == "lightning.pytorch.seed_everything":
+            for fact in ("torch_seeded", "numpy_seeded", "random_seeded"):
+                self.add(fact, node, scope)
+            if arg("workers", 1) is True:
+                self.add("workers_seeded", node, scope)
+        elif name == "torch.use_deterministic_algorithms":
+            if _truthy(arg("mode", 0)):
+                warn = arg("warn_only")
+                if warn is True:
+                    self.add("torch_deterministic_warn_only", node, scope)
+                else:
+                    self.add("torch_deterministic", node, scope)
+                    self.add("torch_deterministic_api", node, scope)
+        elif name == "lightning.pytorch.Trainer":
+            det = arg("deterministic")
+            if det == "warn":
+                self.add("torch_deterministic_warn_only", node, scope)
+            elif det is not ABSENT and det is not None and _truthy(det):
+                self.add("torch_deterministic", node, scope)
+            if arg("benchmark") is True:
+                self.add("cudnn_benchmark", node, scope)
+        elif name in ("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"):
+            workers = arg("num_workers", 5)
+            if workers is not ABSENT and workers != 0:
+                self.add("dataloader_workers", node, scope)
+        elif name in ("tensorflow.keras.utils.set_random_seed", "tensorflow.random.set_seed",
+                      "tensorflow.set_random_seed", "tensorflow.compat.v1.set_random_seed"):
+            self.add("tf_seeded", node, scope)
+        elif name in ("tensorflow.config.experimental.enable_op_determinism",
+                      "tensorflow.config.enable_op_determinism"):
+            self.add("tf_op_determinism", node, scope)
+        elif name == "numpy.random.seed":
+            self.add("numpy_seeded", node, scope)
+        elif name == "random.seed" and arg("a", 0) not in (ABSENT, None):
+            self.add("random_seeded", node, scope)
+        elif name in ("os.putenv", "os.environ.setdefault"):
+            self._env_pair(node, scope)
+        elif name == "os.environ.update":
+            self._environ_call(node, scope)
+
+    def _environ_call(self, node: ast.Call, scope: Optional[str]) -> None:
+        func = node.func
+        if not isinstance(func, ast.Attribute) or self.imports.resolve(func.value) != "os.environ":
+            return
+        if func.attr == "setdefault":
+            self._env_pair(node, scope)
+        elif func.attr == "update" and node.args and isinstance(node.args[0], ast.Dict):
+            for key, value in zip(node.args[0].keys, node.args[0].values):
+                self._env(key, value, node)
+
+    def _env_pair(self, node: ast.Call, scope: Optional[str]) -> None:
+        if len(node.args) >= 2:
+            self._env(node.args[0], node.args[1], node)
+
+    def _env(self, key: Optional[ast.AST], value: ast.AST, node: ast.AST) -> None:
+        name = literal(key, self.constants) if key is not None else UNKNOWN
+        val = literal(value, self.constants)
+        if isinstance(name, str):
+            self.env.append((name, node.lineno, val if isinstance(val, str) else "?"))
+
+    def assign(self, node: ast.Assign, scope: Optional[str]) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Subscript) and self.imports.resolve(target.value) == "os.environ":
+                self._env(target.slice, node.value, node)
+                continue
+            name = self.imports.resolve(target) if isinstance(target, ast.Attribute) else None
+            if name in ("torch.backends.cudnn.deterministic", "torch.backends.cudnn.benchmark"):
+                if literal(node.value, self.constants) is True:
+                    self.add("cudnn_" + name.rsplit(".", 1)[1], node, scope)
+
+    def walk(self, tree: ast.Module) -> None:
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                self.imports.add_import(stmt)
+            elif isinstance(stmt, ast.ImportFrom):
+                self.imports.add_import_from(stmt)
+            elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                value = literal(stmt.value, self.constants)
+                if value is not UNKNOWN:
+                    self.constants[stmt.targets[0].id] = value
+        stack: List[Tuple[ast.AST, Optional[str]]] = [(tree, None)]
+        while stack:
+            node, scope = stack.pop()
+            if isinstance(node, ast.Call):
+                self.call(node, scope)
+            elif isinstance(node, ast.Assign):
+                self.assign(node, scope)
+            elif isinstance(node, ast.Import):
+                self.imports.add_import(node)
+            elif isinstance(node, ast.ImportFrom):
+                self.imports.add_import_from(node)
+            inner = node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope
+            for child in reversed(list(ast.iter_child_nodes(node))):
+                stack.append((child, inner))
+
+
+def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
+    """The facts one file contributes (empty for files with no fact keyword)."""
+    summary: FileSummary = {"direct": [], "functions": {}, "env": [], "cuda": 0}
+    match = _CUDA_USE.search(source)
+    if match:
+        summary["cuda"] = source.count("\n", 0, match.start()) + 1
+    if not any(k in source for k in FACT_KEYWORDS):
+        return summary
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return summary
+    collector = _FactCollector()
+    collector.walk(tree)
+    summary["direct"] = [list(w) for w in collector.direct]
+    summary["functions"] = {k: [list(w) for w in v] for k, v in collector.functions.items()}
+    summary["env"] = [list(e) for e in collector.env]
+    return summary
+
+
+def _is_test_file(rel: str) -> bool:
+    parts = rel.split("/")
+    return parts[-1].startswith("test_") or "tests" in parts[:-1]
+
+
+def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> ProjectFacts:
+    """Project facts from every file's summary. ``sources``: relative path -> text (for helper calls)."""
+    facts = ProjectFacts()
+    helpers: Dict[str, List[Tuple[str, int, str]]] = {}
+    for rel in sorted(summaries):
+        if _is_test_file(rel):
+            continue  # a test that seeds does not make the training run seeded
+        summary = summaries[rel]
+        for fact, line in summary["direct"]:  # type: ignore[union-attr]
+            getattr(facts, fact).append((rel, line))
+        for name, found in summary["functions"].items():  # type: ignore[union-attr]
+            helpers.setdefault(name, []).extend((rel, line, fact) for fact, line in found)
+        for name, line, value in summary["env"]:  # type: ignore[union-attr]
+            facts.env_vars.setdefault(name, []).append((rel, line, value))
+        if summary.get("cuda"):
+            facts.uses_cuda.append((rel, int(summary["cuda"])))  # type: ignore[arg-type]
+    if helpers:
+        called = _called_helpers(helpers, sources)
+        for name in sorted(called):
+            for rel, line, fact in helpers[name]:
+                getattr(facts, fact).append((rel, line))
+    for value in vars(facts).values():
+        if isinstance(value, list):
+            value.sort()
+    return facts
+
+
+def _called_helpers(helpers: Dict[str, list], sources: Dict[str, str]) -> set:
+    """Helpers whose name is called somewhere (a call, not the definition)."""
+    pattern = re.compile(r"(?<![\w])(def\s+)?(" + "|".join(map(re.escape, helpers)) + r")\s*\(")
+    called = set()
+    for rel, text in sources.items():
+        if _is_test_file(rel):
+            continue
+        for match in pattern.finditer(text):
+            if not match.group(1):
+                called.add(match.group(2))
+    return called
+
+
+def iter_fact_sources(files: Iterable[Path], root: Path) -> Dict[str, str]:
+    sources = {}
+    for path in files:
+        try:
+            sources[relpath(path, root)] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sources
+
+
+def relpath(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

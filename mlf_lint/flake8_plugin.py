@@ -1,0 +1,82 @@
+"""flake8 adapter: ``(tree, filename, lines)`` -> the engine -> flake8 tuples.
+
+Reports exactly what ``mlf-lint check`` reports for the same file: the same project facts (the
+project root is found from the file) and the same rules. Project files (environment.yml, ...) are
+the CLI's alone: flake8 only hands plugins Python files.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Dict, Iterator, List, Sequence, Tuple
+
+from mlf_lint import __version__
+
+_FACTS: Dict[Path, object] = {}
+
+
+def _project_facts(filename: str):
+    from mlf_lint.engine.config import ConfigError, load_config
+    from mlf_lint.engine.files import discover, is_code
+    from mlf_lint.engine.project import find_root
+    from mlf_lint.engine.runner import _read, collect_facts
+
+    root = find_root(Path(filename))
+    if root in _FACTS:
+        return _FACTS[root]
+    try:
+        config = load_config(root)
+    except ConfigError:
+        from mlf_lint.engine.config import Config
+
+        config = Config()
+    try:
+        from mlf_lint import project_checks
+
+        is_project_file = project_checks.is_project_file
+    except (ImportError, AttributeError):  # pragma: no cover
+        is_project_file = None
+    files = discover([root], root, [*config.exclude, *config.extend_exclude], config.respect_gitignore,
+                     is_project_file)
+    sources = [_read(p, p.relative_to(root).as_posix()) for p in files if is_code(p)]
+    targets = {}
+    if config.target_version:
+        from mlf_lint.cli_check import parse_target_versions
+
+        try:
+            targets = parse_target_versions(tuple(config.target_version))
+        except ValueError:
+            targets = {}
+    facts = collect_facts(root, sources, None, [p for p in files if not is_code(p)], targets)
+    _FACTS[root] = facts
+    return facts
+
+
+class Plugin:
+    name = "mlf-lint"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, filename: str, lines: Sequence[str]) -> None:
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, option_manager) -> None:
+        from mlf_lint.engine.registry import default_ignored
+
+        option_manager.extend_default_ignore(default_ignored())
+
+    def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        from mlf_lint.engine.check import check_source
+
+        if self.filename in ("stdin", "-", None):
+            path = Path.cwd() / "stdin.py"
+        else:
+            path = Path(self.filename)
+        source = "".join(self.lines)
+        facts = _project_facts(str(path))
+        # Every code runs here; flake8 itself applies --select/--ignore and the default ignores.
+        findings, _ = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore[arg-type]
+        for finding in findings:
+            yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)

@@ -1,0 +1,31 @@
+"""All code rules. Each library package lists its rule classes; this module collects them."""
+from __future__ import annotations
+
+import functools
+import importlib
+from typing import List
+
+from mlf_lint.engine.rulebase import CodeRule
+
+# "module:Class" of every code rule, so that adding a rule is one line here.
+RULE_CLASSES = (
+    "mlf_lint.rules.pytorch.ops:OpTableRule",
+    "mlf_lint.rules.pytorch.seeding:MissingTorchSeed",
+    "mlf_lint.rules.pytorch.seeding:NondeterministicSeed",
+    "mlf_lint.rules.pytorch.seeding:CudaSeedOnly",
+    "mlf_lint.rules.pytorch.cudnn:CudnnFlags",
+    "mlf_lint.rules.pytorch.cudnn:DeterministicModeWarnOnly",
+    "mlf_lint.rules.pytorch.cudnn:RemovedSetDeterministic",
+    "mlf_lint.rules.pytorch.dataloader:DataLoaderWorkers",
+    "mlf_lint.rules.pytorch.lightning:TrainerFlags",
+    "mlf_lint.rules.pytorch.lightning:SeedEverything",
+)
+
+
+@functools.lru_cache(maxsize=None)
+def code_rules() -> List[CodeRule]:
+    rules = []
+    for target in RULE_CLASSES:
+        module, cls = target.split(":")
+        rules.append(getattr(importlib.import_module(module), cls)())
+    return rules

@@ -1,0 +1,1 @@
+"""PyTorch and Lightning rules (MLF1xx)."""

@@ -1,0 +1,142 @@
+"""The op-table rule: every entry of ``ops.yaml`` is one behaviour of one op; no per-op code."""
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+from mlf_lint.engine.context import ABSENT, UNKNOWN, ModuleContext
+from mlf_lint.engine.evaluate import argument
+from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.engine.versions import in_range
+
+NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
+RAISES = "MLF102"            # no deterministic implementation; RuntimeError under the mode
+
+
+@dataclass(frozen=True)
+class Condition:
+    arg: str
+    pos: Optional[int]
+    present: Optional[bool] = None
+    values: Optional[Tuple[Any, ...]] = None
+    default: Any = ABSENT
+    tensor: bool = False
+
+    def holds(self, ctx: ModuleContext, call: ast.Call, shift: int) -> bool:
+        pos = None if self.pos is None else self.pos - shift
+        if pos is not None and pos < 0:
+            pos = None
+        node = argument(call, self.arg, pos)
+        if self.present is not None:
+            return (node is not None) == self.present
+        if self.tensor:
+            # A tensor source, as opposed to value=<scalar>: anything that is not a literal number.
+            return node is not None and not isinstance(ctx.arg(call, self.arg, pos), (int, float))
+        value = ctx.arg(call, self.arg, pos)
+        if value is ABSENT:
+            value = self.default
+        if value is UNKNOWN or value is ABSENT:
+            return False  # not statically known: stay silent rather than guess
+        return value in self.values  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class OpEntry:
+    name: str
+    code: str
+    kind: str
+    device: str
+    torch: str
+    conditions: Tuple[Condition, ...]
+    method_kw: Optional[str]
+    what: str
+    instead: str
+    fixed_by_cudnn: bool
+
+
+def _entry(data: Dict[str, Any]) -> OpEntry:
+    conditions = []
+    for cond in data.get("when", ()):
+        values = cond.get("in")
+        conditions.append(Condition(
+            arg=cond["arg"], pos=cond.get("pos"), present=cond.get("present"),
+            values=tuple(values) if values is not None else None,
+            default=cond.get("default", ABSENT), tensor=bool(cond.get("tensor", False)),
+        ))
+    kind = data["kind"]
+    return OpEntry(
+        name=data["name"], code=data.get("code", RAISES if kind == "raises" else NONDETERMINISTIC),
+        kind=kind, device=data.get("device", "cuda"), torch=data.get("torch", ""),
+        conditions=tuple(conditions), method_kw=data.get("method_kw"), what=data["what"],
+        instead=data["instead"], fixed_by_cudnn=bool(data.get("fixed_by_cudnn", False)),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def load_table() -> Tuple[Dict[str, List[OpEntry]], Dict[str, List[OpEntry]]]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load((Path(__file__).parent / "ops.yaml").read_text(encoding="utf-8"), Loader=loader)
+    functions: Dict[str, List[OpEntry]] = {}
+    methods: Dict[str, List[OpEntry]] = {}
+    for data in raw:
+        entry = _entry(data)
+        for name in data.get("functions", ()):
+            functions.setdefault(name, []).append(entry)
+        for name in data.get("methods", ()):
+            methods.setdefault(name, []).append(entry)
+    return functions, methods
+
+
+class OpTableRule(CodeRule):
+    codes = (NONDETERMINISTIC, RAISES, "MLF103")
+    keywords = ("torch",)
+
+    def __init__(self) -> None:
+        self.functions, self.method_entries = load_table()
+        self.calls = tuple(self.functions)
+        self.methods = tuple(self.method_entries)
+
+    def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
+        self._check(ctx, node, self.functions[qualname], shift=0, shown=qualname)
+
+    def on_method(self, ctx: ModuleContext, node: ast.Call, method: str) -> None:
+        if not ctx.imports_any("torch"):
+            return  # a method of the same name on NumPy/pandas objects
+        entries = [e for e in self.method_entries[method]
+                   if e.method_kw is None or any(kw.arg == e.method_kw for kw in node.keywords)]
+        self._check(ctx, node, entries, shift=1, shown=f"Tensor.{method}")
+
+    def _check(self, ctx: ModuleContext, node: ast.Call, entries: List[OpEntry], shift: int, shown: str) -> None:
+        for entry in entries:
+            if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):
+                continue
+            if not all(c.holds(ctx, node, shift) for c in entry.conditions):
+                continue
+            self._report(ctx, node, entry, shown)
+            return
+
+    @staticmethod
+    def _report(ctx: ModuleContext, node: ast.Call, entry: OpEntry, shown: str) -> None:
+        mode_on = bool(ctx.facts.torch_deterministic)
+        where = "on any device" if entry.device == "any" else "on a GPU"
+        if entry.kind == "fixable":
+            if mode_on or (entry.fixed_by_cudnn and ctx.facts.cudnn_deterministic):
+                return
+            ctx.report(node, entry.code,
+                       f"{shown} is non-deterministic {where}: {entry.what}. "
+                       f"Deterministic mode fixes it: {entry.instead}.")
+        elif mode_on:
+            ctx.report(node, entry.code,
+                       f"{shown} raises RuntimeError under torch.use_deterministic_algorithms(True), "
+                       f"which this project enables: {entry.what}. Instead: {entry.instead}.",
+                       severity="error")
+        else:
+            ctx.report(node, entry.code,
+                       f"{shown} has no deterministic implementation {where}: {entry.what}, so results "
+                       f"can differ run to run, and under deterministic mode it raises RuntimeError. "
+                       f"Instead: {entry.instead}.")
