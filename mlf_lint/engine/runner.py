@@ -84,8 +84,10 @@ def _analyse(item: Tuple[str, str]) -> Tuple[str, List[dict], List[str]]:
 
 def _analyse_text(rel: str, text: str, facts: ProjectFacts, enabled: Set[str]) -> Tuple[List[Finding], Set[str]]:
     if rel.endswith(".ipynb"):
-        from mlf_lint.engine import notebook
-
+        try:
+            from mlf_lint.engine import notebook
+        except ImportError:  # pragma: no cover - notebooks support ships with the package
+            return [], set()
         return notebook.check_notebook(rel, text, facts, enabled)
     return check_source(rel, text, facts, enabled)
 
