@@ -46,11 +46,19 @@ def cli() -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    # Not click's standalone mode: it turns Ctrl-C into "Aborted!" with exit 1, which reads as
+    # "findings" to CI; an interrupted run exits 130 like any other interrupted program.
     try:
-        cli.main(args=argv, prog_name="mlf-lint")
-    except KeyboardInterrupt:
+        code = cli.main(args=argv, prog_name="mlf-lint", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("mlf-lint: interrupted", err=True)
         sys.exit(130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -61,11 +61,23 @@ class Plugin:
         self.filename = filename
         self.lines = lines
 
+    # Off-by-default codes the user named explicitly (flake8 would let `--select MLF` turn them on;
+    # the CLI, like bugbear's docs, needs the code itself).
+    explicitly_selected: Tuple[str, ...] = ()
+
     @classmethod
     def add_options(cls, option_manager) -> None:
         from mlf_lint.engine.registry import default_ignored
 
         option_manager.extend_default_ignore(default_ignored())
+
+    @classmethod
+    def parse_options(cls, options) -> None:
+        from mlf_lint.engine.registry import default_ignored
+
+        named = [s.upper() for s in [*(getattr(options, "select", None) or ()),
+                                     *(getattr(options, "extend_select", None) or ())]]
+        cls.explicitly_selected = tuple(c for c in default_ignored() if c in named or "ALL" in named)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         from mlf_lint.engine.check import check_source
@@ -78,5 +90,11 @@ class Plugin:
         facts = _project_facts(str(path))
         # Every code runs here; flake8 itself applies --select/--ignore and the default ignores.
         findings, _ = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore[arg-type]
+        from mlf_lint.engine.registry import all_rules
+
+        rules = all_rules()
         for finding in findings:
+            rule = rules.get(finding.code)
+            if rule is not None and not rule.default and finding.code not in self.explicitly_selected:
+                continue
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)

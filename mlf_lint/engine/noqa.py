@@ -10,7 +10,7 @@ from mlf_lint.engine.finding import Finding
 # The same pattern flake8 uses (flake8.defaults.NOQA_INLINE_REGEX).
 NOQA_INLINE = re.compile(
     r"# noqa"
-    r"(?::[\s]?(?P<codes>([A-Z][0-9]+(?:[,\s]+)?)+))?",
+    r"(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
 NOQA_FILE = re.compile(r"#\s*(?:mlf-lint|flake8)[:=]\s*noqa(?P<codes>:\s?[A-Z]\S*)?\s*$", re.I | re.M)

@@ -71,14 +71,15 @@ def _read(path: Path, rel: str) -> SourceFile:
 _WORKER: Dict[str, object] = {}
 
 
-def _init_worker(facts: ProjectFacts, enabled: Set[str]) -> None:
+def _init_worker(facts: List[ProjectFacts], enabled: Set[str]) -> None:
     _WORKER["facts"] = facts
     _WORKER["enabled"] = enabled
 
 
-def _analyse(item: Tuple[str, str]) -> Tuple[str, List[dict], List[str]]:
-    rel, text = item
-    findings, used = _analyse_text(rel, text, _WORKER["facts"], _WORKER["enabled"])  # type: ignore[arg-type]
+def _analyse(item: Tuple[str, str, int]) -> Tuple[str, List[dict], List[str]]:
+    rel, text, index = item
+    facts = _WORKER["facts"][index]  # type: ignore[index]
+    findings, used = _analyse_text(rel, text, facts, _WORKER["enabled"])  # type: ignore[arg-type]
     return rel, [f.to_dict() for f in findings], sorted(used)
 
 
@@ -127,6 +128,42 @@ def collect_facts(root: Path, sources: Sequence[SourceFile], cache: Optional[Cac
     return facts
 
 
+def _under(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _project_facts(options: Options, sources: List[SourceFile], project_files: List[Path],
+                   cache: Optional[Cache], checks) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path]]:
+    """Facts per project root. Each file's root is found from the file (as the flake8 plugin does),
+    and a root's facts come from every code file under it, also those outside the checked paths."""
+    config = options.config
+    roots: Dict[Path, Path] = {}   # folder -> project root (memo)
+    file_root: Dict[Path, Path] = {}
+    for src in sources:
+        folder = src.path.parent
+        if folder not in roots:
+            roots[folder] = project.find_root(folder)
+        file_root[src.path] = roots[folder]
+    by_root: Dict[Path, ProjectFacts] = {}
+    checked = [p.resolve() for p in options.paths]
+    known = {src.path: src for src in sources}
+    for root in sorted(set(file_root.values())):
+        pool = [src for path, src in known.items() if _under(path, root)]
+        if not any(_under(root, p) for p in checked if p.is_dir()):
+            extra = discover([root], root, [*config.exclude, *config.extend_exclude], config.respect_gitignore)
+            pool += [_read(p, _rel(p, options.base)) for p in extra if is_code(p) and p not in known]
+            if checks is not None:
+                more = discover([root], root, [*config.exclude, *config.extend_exclude],
+                                config.respect_gitignore, checks.is_project_file)
+                root_project_files = [p for p in more if not is_code(p)]
+            else:
+                root_project_files = []
+        else:
+            root_project_files = [p for p in project_files if _under(p, root)]
+        by_root[root] = collect_facts(root, pool, cache, root_project_files, options.target_versions)
+    return by_root, file_root
+
+
 def run(options: Options) -> RunResult:
     config = options.config
     enabled = config.enabled_codes()
@@ -142,12 +179,15 @@ def run(options: Options) -> RunResult:
         if not folder.is_absolute():
             folder = options.root / folder
         cache = Cache(folder, config.key())
-    facts = collect_facts(options.root, sources, cache, project_files, options.target_versions)
+    facts_by_root, file_root = _project_facts(options, sources, project_files, cache, checks)
+    roots = sorted(facts_by_root)
+    root_index = {root: i for i, root in enumerate(roots)}
 
     findings: List[Finding] = []
     unanalysed: List[Tuple[str, str]] = []
-    todo: List[Tuple[str, str]] = []
-    digests = {}
+    todo: List[Tuple[str, str, int]] = []
+    digests: Dict[str, str] = {}
+    facts_of: Dict[str, ProjectFacts] = {}
     for src in sources:
         if src.text is None:
             unanalysed.append((src.rel, src.problem or "unreadable"))
@@ -155,12 +195,15 @@ def run(options: Options) -> RunResult:
                 findings.append(Finding(src.rel, 1, 0, UNREADABLE, f"cannot analyse this file: {src.problem}",
                                         severity="error"))
             continue
+        root = file_root[src.path]
+        facts = facts_by_root[root]
+        facts_of[src.rel] = facts
         digests[src.rel] = src.digest
         cached = cache.lookup(src.rel, src.digest, facts) if cache else None
         if cached is not None:
             findings.extend(Finding.from_dict(d) for d in cached)
         else:
-            todo.append((src.rel, src.text))
+            todo.append((src.rel, src.text, root_index[root]))
 
     total, done = len(todo), 0
     jobs = options.jobs or config.jobs or os.cpu_count() or 1
@@ -169,32 +212,37 @@ def run(options: Options) -> RunResult:
 
         context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(facts, enabled)) as pool:
+                                 initargs=([facts_by_root[r] for r in roots], enabled)) as pool:
             results = pool.map(_analyse, todo, chunksize=max(1, min(16, total // (jobs * 4) or 1)))
             for rel, found, used in results:
                 done += 1
                 if options.progress:
                     options.progress(done, total)
-                _record(rel, [Finding.from_dict(d) for d in found], set(used), findings, cache, digests, facts)
+                _record(rel, [Finding.from_dict(d) for d in found], set(used), findings, cache, digests,
+                        facts_of[rel])
     else:
-        for rel, text in todo:
-            found, used = _analyse_text(rel, text, facts, enabled)
+        for rel, text, index in todo:
+            found, used = _analyse_text(rel, text, facts_by_root[roots[index]], enabled)
             done += 1
             if options.progress:
                 options.progress(done, total)
-            _record(rel, found, used, findings, cache, digests, facts)
+            _record(rel, found, used, findings, cache, digests, facts_of[rel])
 
     if checks is not None and project_files:
-        for finding in checks.check_project(options.root, project_files, facts):
-            if finding.code in enabled:
-                findings.append(_rebase(finding, options.root, options.base))
-        for finding in findings:
-            if finding.code.startswith("MLF91") and finding.path not in {u[0] for u in unanalysed}:
-                unanalysed.append((finding.path, finding.message))
-
+        for root in roots or [options.root]:
+            mine = [p for p in project_files if _under(p, root)
+                    and not any(r != root and _under(r, root) and _under(p, r) for r in roots)]
+            if not mine:
+                continue
+            facts = facts_by_root.get(root) or ProjectFacts()
+            for finding in checks.check_project(root, mine, facts):
+                if finding.code in enabled:
+                    findings.append(_rebase(finding, root, options.base))
+    failed = {path for path, _ in unanalysed}
     for finding in findings:
-        if finding.code in ("MLF901",) and (finding.path, finding.message) not in unanalysed:
+        if (finding.code == "MLF901" or finding.code.startswith("MLF91")) and finding.path not in failed:
             unanalysed.append((finding.path, finding.message))
+            failed.add(finding.path)
     findings = [f for f in findings if not _per_file_ignored(f, config)]
     findings.sort(key=Finding.sort_key)
     if cache:

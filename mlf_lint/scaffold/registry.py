@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -46,7 +47,17 @@ def list_templates() -> List[TemplateInfo]:
     found = []
     root = templates_dir()
     for meta in sorted(root.glob("*/template.yaml")):
-        data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            # One broken template must not hide the others; say which file and go on.
+            print(f"mlf-lint: warning: {meta}: cannot read the template description ({exc.__class__.__name__})",
+                  file=sys.stderr)
+            continue
+        if not isinstance(data, dict):
+            print(f"mlf-lint: warning: {meta}: expected a mapping of handle/description/library/version",
+                  file=sys.stderr)
+            continue
         found.append(TemplateInfo(
             handle=str(data.get("handle", meta.parent.name)),
             description=str(data.get("description", "")),
