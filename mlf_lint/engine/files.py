@@ -56,7 +56,10 @@ def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect
     for path in paths:
         path = path.resolve()
         if path.is_file():
-            found.append(path)
+            # Named files are checked even when excluded (like ruff), but only kinds we understand:
+            # pre-commit hands over every text file it matched.
+            if is_code(path) or (project_file is not None and project_file(path)):
+                found.append(path)
             continue
         for dirpath, dirnames, filenames in os.walk(path):
             here = Path(dirpath)

@@ -10,6 +10,10 @@ from mlf_lint.engine.result import RunResult
 FORMATS: Dict[str, str] = {
     "text": "mlf_lint.report.text:render",
     "concise": "mlf_lint.report.text:render_concise",
+    "json": "mlf_lint.report.json_format:render",
+    "sarif": "mlf_lint.report.sarif:render",
+    "github": "mlf_lint.report.github:render",
+    "junit": "mlf_lint.report.junit:render",
 }
 
 
