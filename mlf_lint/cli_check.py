@@ -181,3 +181,24 @@ def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_
         click.echo(stats_table(result), nl=False, err=output_file is None and fmt != "text")
     if result.findings and not exit_zero:
         sys.exit(1)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache folder (default: .mlf_lint_cache at the project root).")
+def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
+    """Remove the result cache of the project at PATH (default: the current folder)."""
+    from mlf_lint.engine.cache import clean as clean_cache
+    from mlf_lint.engine.project import find_root
+
+    root = find_root((path or Path(".")).resolve())
+    try:
+        config = load_config(root)
+    except ConfigError as exc:
+        fail(str(exc))
+    folder = cache_dir or Path(config.cache_dir or ".mlf_lint_cache")
+    if not folder.is_absolute():
+        folder = root / folder
+    removed = clean_cache(folder)
+    click.echo(f"removed {folder}" if removed else f"no cache at {folder}")

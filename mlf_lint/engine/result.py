@@ -17,3 +17,5 @@ class RunResult:
     unanalysed: List[Tuple[str, str]] = field(default_factory=list)
     # Codes enabled for this run (reporters list them, e.g. SARIF tool.driver.rules).
     enabled_codes: List[str] = field(default_factory=list)
+    # Files analysed in this run rather than taken from the cache (relative paths, sorted).
+    analysed: List[str] = field(default_factory=list)

@@ -248,7 +248,8 @@ def run(options: Options) -> RunResult:
     if cache:
         cache.save(digests.values())
     return RunResult(root=options.base, findings=findings, files_checked=len(files),
-                     unanalysed=sorted(set(unanalysed)), enabled_codes=sorted(enabled))
+                     unanalysed=sorted(set(unanalysed)), enabled_codes=sorted(enabled),
+                     analysed=sorted(rel for rel, *_ in todo))
 
 
 def _record(rel: str, found: List[Finding], used: Set[str], findings: List[Finding], cache: Optional[Cache],
