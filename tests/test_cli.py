@@ -181,3 +181,15 @@ def test_seeding_in_a_class_method_counts(project: Path) -> None:
     assert codes(invoke([str(project), "--no-cache"])[1]) == []
     (project / "train.py").write_text("import torch\nloss.backward()\n", encoding="utf-8")
     assert codes(invoke([str(project), "--no-cache"])[1]) == ["MLF110"]
+
+
+def test_a_helper_only_called_by_an_uncalled_helper_does_not_count(project: Path) -> None:
+    write(project, {
+        "repro.py": "import torch\n\ndef _seed_torch(s):\n    torch.manual_seed(s)\n\ndef set_seeds(s):\n    _seed_torch(s)\n",
+        "train.py": "import torch\nimport repro\n\ndef main():\n    loss.backward()\n\nif __name__ == '__main__':\n    main()\n",
+    })
+    assert codes(invoke([str(project), "--no-cache"])[1]) == ["MLF110"]
+    (project / "train.py").write_text(
+        "import torch\nimport repro\n\ndef main():\n    repro.set_seeds(0)\n    loss.backward()\n\n"
+        "if __name__ == '__main__':\n    main()\n", encoding="utf-8")
+    assert codes(invoke([str(project), "--no-cache"])[1]) == []

@@ -6,7 +6,7 @@ resolves to nothing, so a local function of the same name never matches a rule.
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 # Canonical spellings: users import the same module under several names.
 CANONICAL_PREFIXES = (
@@ -20,6 +20,10 @@ CANONICAL_PREFIXES = (
     ("tensorflow.python.keras.", "tensorflow.keras."),
     ("keras.", "tensorflow.keras."),
     ("torch.nn.modules.", "torch.nn."),
+    ("tf_keras.", "tensorflow.keras."),
+    ("xgboost.sklearn.", "xgboost."),
+    ("xgboost.training.", "xgboost."),
+    ("xgboost.core.", "xgboost."),
 )
 # torch.nn.modules.conv.Conv2d -> torch.nn.Conv2d: drop the submodule of nn.modules.
 _NN_SUBMODULES = {"conv", "pooling", "padding", "upsampling", "sparse", "loss", "activation",
@@ -70,23 +74,17 @@ class ImportMap:
 
     def resolve(self, node: ast.AST) -> Optional[str]:
         """The canonical qualified name of a Name/Attribute chain, or None if it is not imported."""
-        attrs = []
-        while isinstance(node, ast.Attribute):
-            attrs.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        chain = _chain(node)
+        if chain is None:
             return None
-        base = self.aliases.get(node.id)
+        base = self.aliases.get(chain[0])
         if base is None:
             return None
-        if attrs:
-            attrs.reverse()
-            return canonical(base + "." + ".".join(attrs))
-        return canonical(base)
+        return canonical(".".join((base, *chain[1:])))
 
 
-def dotted(node: ast.AST) -> Optional[str]:
-    """``a.b.c`` as written (no import resolution), or None for anything else."""
+def _chain(node: ast.AST) -> Optional[List[str]]:
+    """``a.b.c`` as ["a", "b", "c"]; None unless it is a name followed by attributes."""
     attrs = []
     while isinstance(node, ast.Attribute):
         attrs.append(node.attr)
@@ -94,4 +92,11 @@ def dotted(node: ast.AST) -> Optional[str]:
     if not isinstance(node, ast.Name):
         return None
     attrs.append(node.id)
-    return ".".join(reversed(attrs))
+    attrs.reverse()
+    return attrs
+
+
+def dotted(node: ast.AST) -> Optional[str]:
+    """``a.b.c`` as written (no import resolution), or None for anything else."""
+    chain = _chain(node)
+    return ".".join(chain) if chain is not None else None

@@ -26,7 +26,9 @@ _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda"
 #   "direct": [[fact, line], ...] facts at module level
 #   "functions": {name: [[fact, line], ...]} facts inside functions/methods named `name`
 #   "env": [[NAME, line, value], ...]
+#   "calls": {scope: [names called]}, "classes": {class: [methods]}  (parsed files only)
 FileSummary = Dict[str, object]
+MODULE_SCOPE = "<module>"
 
 
 def find_root(start: Path) -> Path:
@@ -51,6 +53,8 @@ class _FactCollector:
         self.direct: List[Tuple[str, int]] = []
         self.functions: Dict[str, List[Tuple[str, int]]] = {}
         self.env: List[Tuple[str, int, str]] = []
+        self.calls: Dict[str, set] = {}      # scope (function name or MODULE_SCOPE) -> names it calls
+        self.classes: Dict[str, set] = {}    # class name -> its method names
 
     def add(self, fact: str, node: ast.AST, scope: Optional[str]) -> None:
         where = (fact, node.lineno)
@@ -151,12 +155,19 @@ class _FactCollector:
             node, scope = stack.pop()
             if isinstance(node, ast.Call):
                 self.call(node, scope)
+                callee = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                    node.func.id if isinstance(node.func, ast.Name) else None
+                if callee:
+                    self.calls.setdefault(scope or MODULE_SCOPE, set()).add(callee)
             elif isinstance(node, ast.Assign):
                 self.assign(node, scope)
             elif isinstance(node, ast.Import):
                 self.imports.add_import(node)
             elif isinstance(node, ast.ImportFrom):
                 self.imports.add_import_from(node)
+            elif isinstance(node, ast.ClassDef):
+                self.classes.setdefault(node.name, set()).update(
+                    item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
             inner = node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope
             for child in reversed(list(ast.iter_child_nodes(node))):
                 stack.append((child, inner))
@@ -180,6 +191,8 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     summary["direct"] = [list(w) for w in collector.direct]
     summary["functions"] = {k: [list(w) for w in v] for k, v in collector.functions.items()}
     summary["env"] = [list(e) for e in collector.env]
+    summary["calls"] = {k: sorted(v) for k, v in collector.calls.items()}
+    summary["classes"] = {k: sorted(v) for k, v in collector.classes.items()}
     return summary
 
 
@@ -205,8 +218,7 @@ def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> Proje
         if summary.get("cuda"):
             facts.uses_cuda.append((rel, int(summary["cuda"])))  # type: ignore[arg-type]
     if helpers:
-        called = _called_helpers(helpers, sources)
-        for name in sorted(called):
+        for name in sorted(_reachable(helpers, summaries, sources)):
             for rel, line, fact in helpers[name]:
                 getattr(facts, fact).append((rel, line))
     for value in vars(facts).values():
@@ -215,17 +227,48 @@ def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> Proje
     return facts
 
 
-def _called_helpers(helpers: Dict[str, list], sources: Dict[str, str]) -> set:
-    """Helpers whose name is called somewhere (a call, not the definition)."""
-    pattern = re.compile(r"(?<![\w])(def\s+)?(" + "|".join(map(re.escape, helpers)) + r")\s*\(")
-    called = set()
-    for rel, text in sources.items():
-        if _is_test_file(rel):
+def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> set:
+    """Functions with facts that run: reachable from module-level code (an entry point's
+    ``main()`` under ``if __name__ == "__main__"`` counts) through the project's call graph.
+    Calling a class makes its methods reachable. Files that were not parsed (no fact keyword)
+    count every textual call of a helper or class name as a call from module level."""
+    graph: Dict[str, set] = {}
+    classes: Dict[str, set] = {}
+    roots: set = set()
+    parsed = set()
+    for rel, summary in summaries.items():
+        calls = summary.get("calls")
+        if not isinstance(calls, dict) or not calls and not summary.get("classes"):
             continue
-        for match in pattern.finditer(text):
-            if not match.group(1):
-                called.add(match.group(2))
-    return called
+        parsed.add(rel)
+        for scope, names in calls.items():
+            if scope == MODULE_SCOPE:
+                if not _is_test_file(rel):
+                    roots.update(names)
+            else:
+                graph.setdefault(scope, set()).update(names)
+        for cls, methods in summary.get("classes", {}).items():  # type: ignore[union-attr]
+            classes.setdefault(cls, set()).update(methods)
+    wanted = set(helpers) | {c for c, methods in classes.items() if methods & set(helpers)}
+    if wanted:
+        for rel, text in sources.items():
+            if rel in parsed or _is_test_file(rel):
+                continue
+            # A substring test first: the regex only runs on the few files that name a helper.
+            present = [name for name in wanted if name in text]
+            if present:
+                pattern = re.compile(r"(?<![\w])(def\s+|class\s+)?(" + "|".join(map(re.escape, present)) + r")\s*\(")
+                roots.update(m.group(2) for m in pattern.finditer(text) if not m.group(1))
+    seen: set = set()
+    queue = list(roots)
+    while queue:
+        name = queue.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        queue.extend(graph.get(name, ()))
+        queue.extend(classes.get(name, ()))
+    return seen & set(helpers)
 
 
 def iter_fact_sources(files: Iterable[Path], root: Path) -> Dict[str, str]:
