@@ -1,0 +1,2 @@
+"""{{ cookiecutter.description }}"""
+__version__ = "{{ cookiecutter.version }}"

