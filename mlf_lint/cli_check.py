@@ -4,12 +4,14 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import click
 
 from mlf_lint.engine.config import Config, ConfigError, check_codes, load_config
+from mlf_lint.fix.cli import FixFlags, fix_options, handle_fix_flags
 from mlf_lint.report import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -104,10 +106,11 @@ class _Progress:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read settings from this TOML file instead of discovering one.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+@fix_options  # --fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, --add-noqa (mlf_lint.fix.cli)
 def check(paths: Tuple[Path, ...], select, extend_select, ignore, extend_ignore, exclude, extend_exclude,
           fmt: str, output_file: Optional[Path], exit_zero: bool, statistics: bool, target_version,
           no_cache: bool, cache_dir: Optional[Path], jobs: Optional[int], config_file: Optional[Path],
-          color: Optional[bool]) -> None:
+          color: Optional[bool], **fix_flags: bool) -> None:
     """Check Python code, notebooks and project files for reproducibility problems.
 
     Exit status: 0 no findings, 1 findings, 2 usage, config or internal error.
@@ -115,7 +118,7 @@ def check(paths: Tuple[Path, ...], select, extend_select, ignore, extend_ignore,
     try:
         _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_exclude, fmt,
                output_file, exit_zero, statistics, target_version, no_cache, cache_dir, jobs,
-               config_file, color)
+               config_file, color, FixFlags.from_kwargs(fix_flags))
     except ConfigError as exc:
         fail(str(exc))
     except ValueError as exc:
@@ -130,7 +133,8 @@ def check(paths: Tuple[Path, ...], select, extend_select, ignore, extend_ignore,
 
 
 def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_exclude, fmt, output_file,
-           exit_zero, statistics, target_version, no_cache, cache_dir, jobs, config_file, color) -> None:
+           exit_zero, statistics, target_version, no_cache, cache_dir, jobs, config_file, color,
+           fix_flags: FixFlags = FixFlags()) -> None:
     from mlf_lint.engine.runner import Options, run
     from mlf_lint.report import render
     from mlf_lint.report.text import statistics as stats_table
@@ -156,13 +160,16 @@ def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_
         config.extend_exclude = [*config.extend_exclude, *extend_exclude]
     versions = parse_target_versions(tuple(config.target_version) + tuple(target_version))
     progress = _Progress() if sys.stderr.isatty() and fmt == "text" else None
+    options = Options(paths=targets, config=config, root=root, base=_base(targets),
+                      target_versions=versions, use_cache=not no_cache, cache_dir=cache_dir,
+                      jobs=jobs, progress=progress)
     try:
-        result = run(Options(paths=targets, config=config, root=root, base=_base(targets),
-                             target_versions=versions, use_cache=not no_cache, cache_dir=cache_dir,
-                             jobs=jobs, progress=progress))
+        result = run(options)
     finally:
         if progress is not None:
             progress.close()
+    # Fix flags (mlf_lint.fix): may rewrite files and re-run, or finish the command itself.
+    result = handle_fix_flags(result, fix_flags, fmt, lambda: run(replace(options, progress=None)))
     use_color = color if color is not None else (output_file is None and sys.stdout.isatty()
                                                  and "NO_COLOR" not in os.environ)
     report = render(fmt, result, color=bool(use_color) and fmt == "text")

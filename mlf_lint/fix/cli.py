@@ -1,0 +1,118 @@
+"""The fix flags of ``mlf-lint check``. Kept apart from ``cli_check`` so that the check command
+stays one decorator and one call away from them, and LibCST loads only when a flag needs it."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Dict
+
+import click
+
+from mlf_lint.engine.result import RunResult
+
+# Formats that print fix details (ruff-style JSON "fix" objects, SARIF fixes).
+FIX_AWARE_FORMATS = ("json", "sarif")
+
+_OPTIONS = (
+    click.option("--fix", "fix", is_flag=True, help="Apply the safe fixes, then report what remains."),
+    click.option("--unsafe-fixes", is_flag=True,
+                 help="With --fix/--diff/--fix-only, apply the fixes that change results too (e.g. a chosen seed)."),
+    click.option("--diff", "diff", is_flag=True,
+                 help="Print the fixes as a unified diff and change nothing (exit 1 if there is one)."),
+    click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing that remains."),
+    click.option("--show-fixes", is_flag=True, help="List the fixes applied (on standard error)."),
+    click.option("--add-noqa", is_flag=True,
+                 help="Append `# noqa: CODE` to every line with a finding, then exit."),
+)
+
+
+def fix_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds the fix flags; the command receives them as keyword arguments."""
+    for option in reversed(_OPTIONS):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True)
+class FixFlags:
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    fix_only: bool = False
+    show_fixes: bool = False
+    add_noqa: bool = False
+
+    @classmethod
+    def from_kwargs(cls, values: Dict[str, Any]) -> "FixFlags":
+        return cls(**{name: bool(values.get(name)) for name in cls.__dataclass_fields__})
+
+    @property
+    def applies(self) -> bool:
+        return self.fix or self.fix_only
+
+
+def _echo_err(message: str) -> None:
+    click.echo(f"mlf-lint: {message}", err=True)
+
+
+def _where(candidate: Any) -> str:
+    finding = candidate.finding
+    cell = f"cell {finding.cell}:" if finding.cell else ""
+    return f"{finding.path}:{cell}{finding.line}:{finding.col + 1}"
+
+
+def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
+                     rerun: Callable[[], RunResult]) -> RunResult:
+    """Run the fix flags on a finished run. Returns the result to report (re-analysed after
+    ``--fix``), or exits itself for ``--diff``, ``--fix-only`` and ``--add-noqa``."""
+    if flags.add_noqa:
+        from mlf_lint.fix.noqa import add_noqa
+
+        added, messages = add_noqa(result)
+        for message in messages:
+            _echo_err(message)
+        _echo_err(f"added {added} noqa directive{'s' if added != 1 else ''}")
+        sys.exit(0)
+    if flags.diff:
+        from mlf_lint.fix.session import plan_fixes, unified_diff
+
+        plan = plan_fixes(result, flags.unsafe_fixes)
+        for message in plan.messages:
+            _echo_err(message)
+        click.echo(unified_diff(plan), nl=False)
+        count = len(plan.applied)
+        _echo_err(f"would fix {count} finding{'s' if count != 1 else ''} in {len(plan.files)} "
+                  f"file{'s' if len(plan.files) != 1 else ''}" + _hidden_unsafe(result, flags))
+        sys.exit(1 if count else 0)
+    if flags.applies:
+        from mlf_lint.fix.session import plan_fixes, write_fixes
+
+        plan = plan_fixes(result, flags.unsafe_fixes)
+        for message in [*plan.messages, *write_fixes(plan)]:
+            _echo_err(message)
+        applied = plan.applied
+        if flags.show_fixes:
+            for candidate in applied:
+                click.echo(f"fixed {_where(candidate)} {candidate.finding.code}: {candidate.fix.description}",
+                           err=True)
+        _echo_err(f"fixed {len(applied)} finding{'s' if len(applied) != 1 else ''}"
+                  + _hidden_unsafe(result, flags))
+        if flags.fix_only:
+            sys.exit(0)
+        if applied:
+            result = rerun()
+    if flags.applies or flags.show_fixes or fmt in FIX_AWARE_FORMATS:
+        from mlf_lint.fix.session import attach_fixes
+
+        result = attach_fixes(result)
+    return result
+
+
+def _hidden_unsafe(result: RunResult, flags: FixFlags) -> str:
+    if flags.unsafe_fixes:
+        return ""
+    from mlf_lint.fix.registry import all_fixers
+
+    fixers = all_fixers()
+    unsafe = sum(1 for f in result.findings if f.code in fixers and not fixers[f.code].safe)
+    return f" ({unsafe} more may have an unsafe fix: --unsafe-fixes)" if unsafe else ""
