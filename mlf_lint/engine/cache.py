@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from dataclasses import asdict
 from typing import Any, Dict, Iterable, Optional
 
 from mlf_lint import __version__
@@ -43,6 +44,7 @@ class Cache:
         self.stamp = f"{__version__}:{config_key}"
         self.entries: Dict[str, Dict[str, Any]] = {}
         self.summaries: Dict[str, Any] = {}
+        self.facts: Dict[str, Any] = {}   # project root -> {"key": digest of its code, "facts": {...}}
         self.dirty = False
         self._load()
 
@@ -53,9 +55,23 @@ class Cache:
             return  # missing or corrupt: start empty, rebuilt on save
         if not isinstance(data, dict) or data.get("stamp") != self.stamp:
             return
-        entries, summaries = data.get("files"), data.get("summaries")
-        if isinstance(entries, dict) and isinstance(summaries, dict):
-            self.entries, self.summaries = entries, summaries
+        entries, summaries, facts = data.get("files"), data.get("summaries"), data.get("facts", {})
+        if isinstance(entries, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
+            self.entries, self.summaries, self.facts = entries, summaries, facts
+
+    def code_facts(self, root: str, key: str) -> Optional[ProjectFacts]:
+        """The facts computed from exactly this set of file contents, or None."""
+        entry = self.facts.get(root)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        try:
+            return ProjectFacts(**entry["facts"])
+        except (TypeError, KeyError):
+            return None  # an older or damaged entry: recompute
+
+    def put_code_facts(self, root: str, key: str, facts: ProjectFacts) -> None:
+        self.facts[root] = {"key": key, "facts": asdict(facts)}
+        self.dirty = True
 
     def summary(self, digest: str) -> Optional[Dict[str, Any]]:
         found = self.summaries.get(digest)
@@ -94,7 +110,8 @@ class Cache:
                 ignore.write_text("*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=str(self.folder), prefix=".cache-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"stamp": self.stamp, "files": self.entries, "summaries": self.summaries}, handle)
+                json.dump({"stamp": self.stamp, "files": self.entries, "summaries": self.summaries,
+                           "facts": self.facts}, handle)
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only tree still gets its findings; only the speed-up is lost

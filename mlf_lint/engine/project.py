@@ -198,7 +198,9 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
 
 def _is_test_file(rel: str) -> bool:
     parts = rel.split("/")
-    return parts[-1].startswith("test_") or "tests" in parts[:-1]
+    name = parts[-1]
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or "tests" in parts[:-1] or "test" in parts[:-1])
 
 
 def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> ProjectFacts:

@@ -108,15 +108,21 @@ def collect_facts(root: Path, sources: Sequence[SourceFile], cache: Optional[Cac
     for src in sources:
         if src.text is None or not src.rel.endswith(".py"):
             continue
-        key = project.relpath(src.path, root)
-        texts[key] = src.text
-        summary = cache.summary(src.digest) if cache else None
-        if summary is None:
-            summary = project.summarize(src.text)
-            if cache:
-                cache.put_summary(src.digest, summary)
-        summaries[key] = summary
-    facts = project.combine(summaries, texts)
+        texts[project.relpath(src.path, root)] = src
+    # The code-derived facts of an unchanged set of files are reused as a whole.
+    code_key = content_hash("\n".join(f"{rel}\0{src.digest}" for rel, src in sorted(texts.items())).encode())
+    facts = cache.code_facts(str(root), code_key) if cache else None
+    if facts is None:
+        for rel, src in texts.items():
+            summary = cache.summary(src.digest) if cache else None
+            if summary is None:
+                summary = project.summarize(src.text or "")
+                if cache:
+                    cache.put_summary(src.digest, summary)
+            summaries[rel] = summary
+        facts = project.combine(summaries, {rel: src.text or "" for rel, src in texts.items()})
+        if cache:
+            cache.put_code_facts(str(root), code_key, facts)
     checks = _project_checks()
     if checks is not None:
         for name, places in checks.collect_env_vars(root, list(project_files)).items():
