@@ -20,7 +20,7 @@ RULES_DIR = Path("docs") / "rules"
 README = Path("README.md")
 PAGE_NAME = re.compile(r"^MLF\d+\.md$")
 FORMAT_DESCRIPTIONS = {
-    "text": "Human-readable findings with the source line and the fix (the default).",
+    "text": "`path:line:col: CODE message` per finding and a summary line, coloured on a terminal (the default).",
     "concise": "One line per finding: `path:line:col: CODE message`.",
     "json": "A list of findings shaped like ruff's JSON (`code`, `message`, `location`, `fix`, ...).",
     "sarif": "SARIF 2.1.0 for GitHub code scanning (`-o mlf-lint.sarif`, see docs/integrations.md).",

@@ -19,6 +19,22 @@ RULE_CLASSES = (
     "mlf_lint.rules.pytorch.dataloader:DataLoaderWorkers",
     "mlf_lint.rules.pytorch.lightning:TrainerFlags",
     "mlf_lint.rules.pytorch.lightning:SeedEverything",
+    "mlf_lint.rules.general.seeding:UnseededGlobalSeed",
+    "mlf_lint.rules.general.seeding:UnseededGenerator",
+    "mlf_lint.rules.general.seeding:RunVaryingSeed",
+    "mlf_lint.rules.general.ordering:FileListingOrder",
+    "mlf_lint.rules.general.ordering:CompletionOrder",
+    "mlf_lint.rules.general.sklearn:SklearnRandomState",
+    "mlf_lint.rules.general.environment:EnvironmentTooLate",
+    "mlf_lint.rules.tensorflow.training:MissingTfSeedOrDeterminism",
+    "mlf_lint.rules.tensorflow.ops:TfOpTable",
+    "mlf_lint.rules.tensorflow.data:DataOrdering",
+    "mlf_lint.rules.tensorflow.data:StatefulRandomInParallelMap",
+    "mlf_lint.rules.tensorflow.runtime:UnsupportedRuntime",
+    "mlf_lint.rules.tensorflow.runtime:OverwrittenThreadingSetter",
+    "mlf_lint.rules.tensorflow.runtime:GeneratorUnderStrategy",
+    "mlf_lint.rules.tensorflow.runtime:HorovodFusion",
+    "mlf_lint.rules.xgboost.params:XgbParams",
 )
 
 

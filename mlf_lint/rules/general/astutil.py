@@ -1,0 +1,69 @@
+"""Tree helpers for the few rules that need context beyond one node (the enclosing call, loop,
+``with`` block or function). The parent map is built lazily, once per module, and only in modules
+where such a rule found a candidate, so the analyzer's single walk stays the hot path."""
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterator, List, Optional
+
+from mlf_lint.engine.context import ModuleContext
+
+_PARENTS = "_astutil.parents"
+_FUNCTIONS = "_astutil.functions"
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
+
+
+def parents(ctx: ModuleContext) -> Dict[ast.AST, ast.AST]:
+    found = ctx.state.get(_PARENTS)
+    if found is None:
+        found = {}
+        for node in ast.walk(ctx.tree):
+            for child in ast.iter_child_nodes(node):
+                found[child] = node
+        ctx.state[_PARENTS] = found
+    return found
+
+
+def ancestors(ctx: ModuleContext, node: ast.AST) -> Iterator[ast.AST]:
+    table = parents(ctx)
+    node = table.get(node)  # type: ignore[assignment]
+    while node is not None:
+        yield node
+        node = table.get(node)  # type: ignore[assignment]
+
+
+def enclosing_scope(ctx: ModuleContext, node: ast.AST) -> ast.AST:
+    """The function, lambda, class or module a node belongs to."""
+    for up in ancestors(ctx, node):
+        if isinstance(up, _SCOPES):
+            return up
+    return ctx.tree
+
+
+def functions_by_name(ctx: ModuleContext) -> Dict[str, List[ast.AST]]:
+    """Every ``def`` of the module by name (methods included)."""
+    found = ctx.state.get(_FUNCTIONS)
+    if found is None:
+        found = {}
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found.setdefault(node.name, []).append(node)
+        ctx.state[_FUNCTIONS] = found
+    return found
+
+
+def calls_in(node: ast.AST) -> Iterator[ast.Call]:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            yield sub
+
+
+def keyword(call: ast.Call, name: str) -> Optional[ast.keyword]:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw
+    return None
+
+
+def has_star_kwargs(call: ast.Call) -> bool:
+    return any(kw.arg is None for kw in call.keywords)
