@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, Optional
 from mlf_lint import __version__
 from mlf_lint.engine.facts import ProjectFacts
 
-CACHE_FILE = "cache-v2.json"
+CACHE_FILE = "cache-v3.json"
 
 
 def content_hash(data: bytes) -> str:

@@ -32,6 +32,8 @@ class ProjectFacts:
     tf_op_determinism: List[Where] = field(default_factory=list)
     numpy_seeded: List[Where] = field(default_factory=list)
     random_seeded: List[Where] = field(default_factory=list)
+    # Frameworks the project's (non-test) modules import: "torch", "lightning", "tensorflow", "xgboost".
+    frameworks: Dict[str, List[Where]] = field(default_factory=dict)
     # Environment variables set anywhere the run sees them: name -> [(path, line, value)].
     env_vars: Dict[str, List[Tuple[str, int, str]]] = field(default_factory=dict)
     # Pinned library versions (from project files, or --target-version): name -> "2.4.1".

@@ -20,6 +20,9 @@ ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py", "MLproject", 
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
                  "environ", "putenv", "num_workers", "default_rng")
+_FRAMEWORK_IMPORT = re.compile(
+    r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost)\b", re.M)
+_FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
 _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
 
 # A summary of one file, as plain data so the cache can store it:
@@ -175,7 +178,12 @@ class _FactCollector:
 
 def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     """The facts one file contributes (empty for files with no fact keyword)."""
-    summary: FileSummary = {"direct": [], "functions": {}, "env": [], "cuda": 0}
+    summary: FileSummary = {"direct": [], "functions": {}, "env": [], "cuda": 0, "frameworks": {}}
+    frameworks: Dict[str, int] = {}
+    for found in _FRAMEWORK_IMPORT.finditer(source):
+        name = _FRAMEWORK.get(found.group(1), found.group(1))
+        frameworks.setdefault(name, source.count("\n", 0, found.start()) + 1)
+    summary["frameworks"] = frameworks
     match = _CUDA_USE.search(source)
     if match:
         summary["cuda"] = source.count("\n", 0, match.start()) + 1
@@ -219,6 +227,8 @@ def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> Proje
             facts.env_vars.setdefault(name, []).append((rel, line, value))
         if summary.get("cuda"):
             facts.uses_cuda.append((rel, int(summary["cuda"])))  # type: ignore[arg-type]
+        for name, line in (summary.get("frameworks") or {}).items():  # type: ignore[union-attr]
+            facts.frameworks.setdefault(name, []).append((rel, line))
     if helpers:
         for name in sorted(_reachable(helpers, summaries, sources)):
             for rel, line, fact in helpers[name]:

@@ -27,7 +27,10 @@ class MissingTorchSeed(CodeRule):
     methods = _TRAIN_METHODS
 
     def on_method(self, ctx: ModuleContext, node: ast.Call, method: str) -> None:
-        if "MLF110" in ctx.state or not ctx.imports_any("torch", "lightning"):
+        if "MLF110" in ctx.state:
+            return
+        if not ctx.imports_any("torch", "lightning") and not (
+                ctx.facts.frameworks.get("torch") or ctx.facts.frameworks.get("lightning")):
             return
         if not _is_training_call(node, method):
             return

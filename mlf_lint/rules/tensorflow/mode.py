@@ -13,7 +13,9 @@ def op_determinism_on(ctx: ModuleContext) -> bool:
 
 
 def imports_tensorflow(ctx: ModuleContext) -> bool:
-    return ctx.imports_any("tensorflow", "keras", "tf_keras")
+    """The module imports TensorFlow/Keras, or the project does (a train.py that fits a model
+    built in model.py need not import TensorFlow itself)."""
+    return ctx.imports_any("tensorflow", "keras", "tf_keras") or bool(ctx.facts.frameworks.get("tensorflow"))
 
 
 def is_test_file(path: str) -> bool:
