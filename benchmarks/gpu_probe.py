@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# mlf-lint: noqa  (this script runs the non-deterministic ops on purpose, to record what they do)
 """Run the ops of the PyTorch op table on a CUDA device and record what they really do.
 
     python benchmarks/gpu_probe.py OUT.json

@@ -122,7 +122,7 @@ def _template_details(info: TemplateInfo) -> Dict[str, Any]:
     context = json.loads(context_file.read_text(encoding="utf-8")) if context_file.is_file() else {}
     details["questions"] = {key: value for key, value in context.items()
                             if not key.startswith("_") and "{{" not in str(value)}
-    project_root = next(info.path.glob("{{*}}"), None)
+    project_root = next(iter(sorted(info.path.glob("{{*}}"))), None)
     details["files"] = sorted(str(p.relative_to(project_root)) for p in project_root.rglob("*")
                               if p.is_file()) if project_root else []
     return details

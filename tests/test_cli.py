@@ -193,3 +193,13 @@ def test_a_helper_only_called_by_an_uncalled_helper_does_not_count(project: Path
         "import torch\nimport repro\n\ndef main():\n    repro.set_seeds(0)\n    loss.backward()\n\n"
         "if __name__ == '__main__':\n    main()\n", encoding="utf-8")
     assert codes(invoke([str(project), "--no-cache"])[1]) == []
+
+
+def test_file_level_noqa_with_a_reason_exempts_the_file_and_its_facts(project: Path) -> None:
+    write(project, {
+        "probe.py": "# mlf-lint: noqa  (runs the ops on purpose)\nimport torch\ntorch.use_deterministic_algorithms(True)\ntorch.histc(x)\n",
+        "train.py": "import torch\nx.index_add_(0, i, s)\n",
+    })
+    code, out, _ = invoke([str(project), "--no-cache"])
+    # the exempt file neither reports nor turns deterministic mode on for the project
+    assert codes(out) == ["MLF101"]

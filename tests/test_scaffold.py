@@ -330,7 +330,7 @@ def test_wheel_ships_every_template_file(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                              str(ROOT), "-w", str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    wheel = next(tmp_path.glob("mlf_lint-*.whl"))
+    (wheel,) = sorted(tmp_path.glob("mlf_lint-*.whl"))
     shipped = set(zipfile.ZipFile(wheel).namelist())
     templates_root = ROOT / "mlf_lint" / "scaffold" / "templates"
     expected = {("mlf_lint/scaffold/templates/" + p.relative_to(templates_root).as_posix())

@@ -353,7 +353,7 @@ def test_interrupt_removes_temporary_folders(tmp_path: Path) -> None:
     while not (work / "started").exists():
         assert time.monotonic() < deadline and process.poll() is None, "verify never started the command"
         time.sleep(0.05)
-    assert [p.name for p in temporary.iterdir()][0].startswith("mlf-lint-verify-")
+    assert [p.name for p in sorted(temporary.iterdir())][0].startswith("mlf-lint-verify-")
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr

@@ -13,7 +13,7 @@ NOQA_INLINE = re.compile(
     r"(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
-NOQA_FILE = re.compile(r"#\s*(?:mlf-lint|flake8)[:=]\s*noqa(?P<codes>:\s?[A-Z]\S*)?\s*$", re.I | re.M)
+NOQA_FILE = re.compile(r"#\s*(?:mlf-lint|flake8)[:=]\s*noqa\b(?P<codes>:\s?[A-Z]\S*)?", re.I)
 _SEP = re.compile(r"[,\s]+")
 
 ALL = frozenset({"*"})

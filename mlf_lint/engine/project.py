@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from mlf_lint.engine import noqa
 from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.names import ImportMap
@@ -183,6 +184,8 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     for found in _FRAMEWORK_IMPORT.finditer(source):
         name = _FRAMEWORK.get(found.group(1), found.group(1))
         frameworks.setdefault(name, source.count("\n", 0, found.start()) + 1)
+    if noqa.file_is_exempt(source):
+        return summary  # a file exempted with `# mlf-lint: noqa` is not part of the analysis at all
     summary["frameworks"] = frameworks
     match = _CUDA_USE.search(source)
     if match:
