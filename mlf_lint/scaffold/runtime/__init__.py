@@ -12,7 +12,8 @@ from typing import Dict, Tuple
 
 from mlf_lint.scaffold.registry import TEMPLATES_DIR
 
-RUNTIME_SOURCE = TEMPLATES_DIR / "_runtime" / "reproducibility.py.j2"
+SHARED_DIR = TEMPLATES_DIR / "_runtime"
+RUNTIME_SOURCE = SHARED_DIR / "reproducibility.py.j2"
 
 
 class _LibrarySpec:
@@ -59,3 +60,11 @@ def render_reproducibility_module(library: str) -> str:
     return template.render(library=library, library_title=spec.title,
                            distributions=_tuple_literal(spec.distributions),
                            env_vars=_tuple_literal(spec.env_vars))
+
+
+def shared_file(name: str) -> str:
+    """A file every template carries unchanged (e.g. the dataset module), kept once in ``_runtime/``."""
+    path = SHARED_DIR / name
+    if path.parent != SHARED_DIR or not path.is_file():
+        raise ValueError(f"no shared template file {name!r} in {SHARED_DIR}")
+    return path.read_text(encoding="utf-8")

@@ -10,11 +10,12 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from mlf_lint import __version__
-from mlf_lint.scaffold.runtime import render_reproducibility_module
+from mlf_lint.scaffold.runtime import render_reproducibility_module, shared_file
 
 
 class RuntimeExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.globals["mlf_reproducibility_module"] = render_reproducibility_module
+        environment.globals["mlf_shared_file"] = shared_file
         environment.globals["mlf_lint_version"] = __version__
