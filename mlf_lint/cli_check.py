@@ -62,12 +62,14 @@ class _Progress:
 
     def __init__(self) -> None:
         self.start = time.monotonic()
+        # Tests (and impatient users) can lower the one-second threshold.
+        self.delay = float(os.environ.get("MLF_LINT_PROGRESS_DELAY", "1.0"))
         self.bar = None
         self.task = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
-            if time.monotonic() - self.start < 1.0:
+            if time.monotonic() - self.start < self.delay:
                 return
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
