@@ -12,6 +12,21 @@ from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.rulebase import CodeRule
 
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                     "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+_EXIT_NO_GRAD = object()  # pushed below a no-grad region's children; popping it leaves the region
+
+
+def _opens_no_grad(ctx: ModuleContext, node: ast.AST) -> bool:
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        exprs = [item.context_expr for item in node.items]
+    else:
+        exprs = node.decorator_list  # type: ignore[attr-defined]
+    for expr in exprs:
+        target = expr.func if isinstance(expr, ast.Call) else expr
+        if ctx.imports.resolve(target) in NO_GRAD:
+            return True
+    return False
 
 
 class Dispatch:
@@ -112,12 +127,20 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
     _prepass(ctx, tree.body)
     Call, Assign, AnnAssign = ast.Call, ast.Assign, ast.AnnAssign
     Import, ImportFrom = ast.Import, ast.ImportFrom
+    regions = (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef)
+    exit_marker = _EXIT_NO_GRAD
     AST = ast.AST
     stack: List[ast.AST] = list(reversed(tree.body))
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
+        if node is exit_marker:
+            ctx.no_grad -= 1
+            continue
         kind = type(node)
+        if kind in regions and _opens_no_grad(ctx, node):
+            ctx.no_grad += 1
+            push(exit_marker)
         if kind is Call:
             _visit_call(ctx, dispatch, node)
         elif kind is Assign:

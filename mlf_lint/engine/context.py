@@ -54,6 +54,9 @@ class ModuleContext:
         self.findings: List[Finding] = []
         self.state: Dict[str, Any] = {}  # per-rule scratch space, keyed by rule name
         self.enabled = enabled
+        # > 0 inside `with torch.no_grad():` / `torch.inference_mode()` blocks and functions
+        # decorated with them: no backward pass can run there.
+        self.no_grad = 0
         self._rules = all_rules()
 
     # -- helpers for rules --------------------------------------------------------------------

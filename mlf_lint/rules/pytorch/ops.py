@@ -57,6 +57,8 @@ class OpEntry:
     what: str
     instead: str
     fixed_by_cudnn: bool
+    backward_only: bool
+    integer_ok: bool
 
 
 def _entry(data: Dict[str, Any]) -> OpEntry:
@@ -74,6 +76,7 @@ def _entry(data: Dict[str, Any]) -> OpEntry:
         kind=kind, device=data.get("device", "cuda"), torch=data.get("torch", ""),
         conditions=tuple(conditions), method_kw=data.get("method_kw"), what=data["what"],
         instead=data["instead"], fixed_by_cudnn=bool(data.get("fixed_by_cudnn", False)),
+        backward_only=bool(data.get("backward_only", False)), integer_ok=bool(data.get("integer_ok", False)),
     )
 
 
@@ -90,6 +93,31 @@ def load_table() -> Tuple[Dict[str, List[OpEntry]], Dict[str, List[OpEntry]]]:
         for name in data.get("methods", ()):
             methods.setdefault(name, []).append(entry)
     return functions, methods
+
+
+_INTEGER_DTYPES = frozenset({"int8", "int16", "int32", "int64", "int", "long", "short", "uint8", "bool"})
+_INTEGER_CASTS = frozenset({"long", "int", "short", "bool", "byte", "char"})
+
+
+def _is_integer_dtype(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr in _INTEGER_DTYPES
+
+
+def _integer_input(call: ast.Call, shift: int) -> bool:
+    """The input is visibly integer (``x.long()``, ``x.to(torch.int64)``, ``dtype=torch.long``):
+    integer accumulation has no rounding, so its order cannot change the result."""
+    if _is_integer_dtype(argument(call, "dtype", None)):
+        return True
+    if shift:  # a method: the receiver is the input
+        source = call.func.value if isinstance(call.func, ast.Attribute) else None
+    else:
+        source = argument(call, "input", 0)
+    if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute):
+        if source.func.attr in _INTEGER_CASTS and not source.args:
+            return True
+        if source.func.attr in ("to", "type") and source.args and _is_integer_dtype(source.args[0]):
+            return True
+    return False
 
 
 class OpTableRule(CodeRule):
@@ -113,6 +141,10 @@ class OpTableRule(CodeRule):
 
     def _check(self, ctx: ModuleContext, node: ast.Call, entries: List[OpEntry], shift: int, shown: str) -> None:
         for entry in entries:
+            if entry.backward_only and ctx.no_grad:
+                continue  # no backward pass runs under torch.no_grad() / inference_mode()
+            if entry.integer_ok and _integer_input(node, shift):
+                continue
             if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):
                 continue
             if not all(c.holds(ctx, node, shift) for c in entry.conditions):
