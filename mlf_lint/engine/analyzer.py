@@ -14,7 +14,10 @@ from mlf_lint.engine.rulebase import CodeRule
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                      "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
-_EXIT_NO_GRAD = object()  # pushed below a no-grad region's children; popping it leaves the region
+_EXIT_NO_GRAD = object()
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
+_FIELDS: Dict[type, Tuple[str, ...]] = {}  # pushed below a no-grad region's children; popping it leaves the region
 
 
 def _opens_no_grad(ctx: ModuleContext, node: ast.AST) -> bool:
@@ -130,6 +133,8 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
     regions = (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef)
     exit_marker = _EXIT_NO_GRAD
     AST = ast.AST
+    field_cache = _FIELDS
+    leaves = _LEAVES
     stack: List[ast.AST] = list(reversed(tree.body))
     pop, push = stack.pop, stack.append
     while stack:
@@ -151,18 +156,23 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
             ctx.imports.add_import(node)
         elif kind is ImportFrom:
             ctx.imports.add_import_from(node)
-        # Children in reverse so that they pop in source order.
+        # Children in reverse so that they pop in source order. Leaves (names, constants) and
+        # the ctx/op fields are never pushed: no rule listens to them and they are most nodes.
+        fields = field_cache.get(kind)
+        if fields is None:
+            fields = field_cache[kind] = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
         children = []
-        for field in node._fields:
+        for field in fields:
             value = getattr(node, field, None)
             if value.__class__ is list:
                 for item in value:
-                    if isinstance(item, AST):
+                    if item.__class__ not in leaves and isinstance(item, AST):
                         children.append(item)
-            elif isinstance(value, AST):
+            elif value is not None and value.__class__ not in leaves and isinstance(value, AST):
                 children.append(value)
-        children.reverse()
-        stack.extend(children)
+        if children:
+            children.reverse()
+            stack.extend(children)
     for rule in dispatch.enders:
         rule.on_end(ctx)
     return ctx.findings, ctx.facts.used
