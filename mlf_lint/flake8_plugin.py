@@ -13,15 +13,20 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 from mlf_lint import __version__
 
 _FACTS: Dict[Path, object] = {}
+_ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) flake8 process
 
 
 def _project_facts(filename: str):
+    from mlf_lint.engine.cache import Cache
     from mlf_lint.engine.config import ConfigError, load_config
     from mlf_lint.engine.files import discover, is_code
     from mlf_lint.engine.project import find_root
     from mlf_lint.engine.runner import _read, collect_facts
 
-    root = find_root(Path(filename))
+    folder = Path(filename).resolve().parent
+    root = _ROOTS.get(folder)
+    if root is None:
+        root = _ROOTS[folder] = find_root(folder)
     if root in _FACTS:
         return _FACTS[root]
     try:
@@ -47,7 +52,12 @@ def _project_facts(filename: str):
             targets = parse_target_versions(tuple(config.target_version))
         except ValueError:
             targets = {}
-    facts = collect_facts(root, sources, None, [p for p in files if not is_code(p)], targets)
+    # The CLI's cache also serves the plugin: per-file fact summaries and the project's code facts
+    # are keyed by content, so an editor's flake8 run reuses what the last run computed.
+    cache_dir = Path(config.cache_dir) if config.cache_dir else Path(".mlf_lint_cache")
+    cache = Cache(cache_dir if cache_dir.is_absolute() else root / cache_dir, config.key())
+    facts = collect_facts(root, sources, cache, [p for p in files if not is_code(p)], targets)
+    cache.save({s.digest for s in sources})
     _FACTS[root] = facts
     return facts
 

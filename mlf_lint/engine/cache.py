@@ -113,6 +113,9 @@ class Cache:
                 json.dump({"stamp": self.stamp, "files": self.entries, "summaries": self.summaries,
                            "facts": self.facts}, handle)
             os.replace(tmp, self.path)
+            for old in self.folder.glob("cache-v*.json"):  # an older tool version's format
+                if old.name != CACHE_FILE:
+                    old.unlink()
         except OSError:
             pass  # a read-only tree still gets its findings; only the speed-up is lost
 

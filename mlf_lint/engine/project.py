@@ -155,26 +155,50 @@ class _FactCollector:
                 if value is not UNKNOWN:
                     self.constants[stmt.targets[0].id] = value
         stack: List[Tuple[ast.AST, Optional[str]]] = [(tree, None)]
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
         while stack:
             node, scope = stack.pop()
-            if isinstance(node, ast.Call):
+            kind = node.__class__
+            if kind is ast.Call:
                 self.call(node, scope)
-                callee = node.func.attr if isinstance(node.func, ast.Attribute) else \
-                    node.func.id if isinstance(node.func, ast.Name) else None
+                func = node.func
+                callee = func.attr if func.__class__ is ast.Attribute else \
+                    func.id if func.__class__ is ast.Name else None
                 if callee:
                     self.calls.setdefault(scope or MODULE_SCOPE, set()).add(callee)
-            elif isinstance(node, ast.Assign):
+            elif kind is ast.Assign:
                 self.assign(node, scope)
-            elif isinstance(node, ast.Import):
+            elif kind is ast.Import:
                 self.imports.add_import(node)
-            elif isinstance(node, ast.ImportFrom):
+            elif kind is ast.ImportFrom:
                 self.imports.add_import_from(node)
-            elif isinstance(node, ast.ClassDef):
+            elif kind is ast.ClassDef:
                 self.classes.setdefault(node.name, set()).update(
-                    item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
-            inner = node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope
-            for child in reversed(list(ast.iter_child_nodes(node))):
+                    item.name for item in node.body if isinstance(item, functions))
+            inner = node.name if kind in functions else scope
+            for child in reversed(_children(node)):
                 stack.append((child, inner))
+
+
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
+# Names are leaves for the facts pass too; Constants matter only as arguments (read from the Call).
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue})
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _children(node: ast.AST) -> List[ast.AST]:
+    kind = node.__class__
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
+    found = []
+    for field in fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            found.extend(v for v in value if v.__class__ not in _LEAVES and isinstance(v, ast.AST))
+        elif value is not None and value.__class__ not in _LEAVES and isinstance(value, ast.AST):
+            found.append(value)
+    return found
 
 
 def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
