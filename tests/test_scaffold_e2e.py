@@ -94,18 +94,32 @@ def unseeded_data(project: Path) -> None:
     _edit(project / "demo" / "data.py", "np.random.default_rng(seed)", "np.random.default_rng()")
 
 
+def helper_loses_numpy_seed(project: Path) -> None:
+    """An edit inside the shared runtime helper that drops one step (by meaning: MLF050)."""
+    _edit(project / "demo" / "reproducibility.py", "    np.random.seed(seed)\n", "")
+
+
+def helper_turns_mode_off(project: Path) -> None:
+    """(For PyTorch, dropping np.random.seed loses nothing: seed_everything seeds NumPy too.)"""
+    _edit(project / "demo" / "reproducibility.py", "torch.use_deterministic_algorithms(True)",
+          "torch.use_deterministic_algorithms(False)")
+
+
 def shotgun(project: Path) -> None:
     _edit(project / "demo" / "train.py", "booster = xgb.train(params, dtrain,",
           'booster = xgb.train({"booster": "gblinear", "updater": "shotgun", "seed": seed}, dtrain,')
 
 
-MUTATIONS: List[Tuple[str, str, Callable[[Path], None]]] = [
-    ("mlflow-pytorch", "drop set_seeds", drop_seeding),
-    ("mlflow-pytorch", "cudnn.benchmark=True", cudnn_benchmark),
-    ("mlflow-tensorflow", "drop set_seeds", drop_seeding),
-    ("mlflow-tensorflow", "drop enable_op_determinism", drop_op_determinism),
-    ("mlflow-xgboost", "unseeded data generator", unseeded_data),
-    ("mlflow-xgboost", "gblinear + shotgun", shotgun),
+# (template, mutation, how, the code that must report it)
+MUTATIONS: List[Tuple[str, str, Callable[[Path], None], str]] = [
+    ("mlflow-pytorch", "drop set_seeds", drop_seeding, "MLF110"),
+    ("mlflow-pytorch", "cudnn.benchmark=True", cudnn_benchmark, "MLF120"),
+    ("mlflow-tensorflow", "drop set_seeds", drop_seeding, "MLF201"),
+    ("mlflow-tensorflow", "drop enable_op_determinism", drop_op_determinism, "MLF202"),
+    ("mlflow-xgboost", "unseeded data generator", unseeded_data, "MLF003"),
+    ("mlflow-xgboost", "gblinear + shotgun", shotgun, "MLF301"),
+    ("mlflow-pytorch", "helper turns deterministic mode off", helper_turns_mode_off, "MLF050"),
+    ("mlflow-xgboost", "helper drops np.random.seed", helper_loses_numpy_seed, "MLF050"),
 ]
 
 
@@ -117,10 +131,11 @@ def test_generated_project_is_clean(tmp_path: Path, handle: str) -> None:
 
 
 @pytest.mark.lint_e2e
-@pytest.mark.parametrize("handle, name, mutate", MUTATIONS, ids=[f"{h}:{n}" for h, n, _ in MUTATIONS])
+@pytest.mark.parametrize("handle, name, mutate, code", MUTATIONS, ids=[f"{h}:{n}" for h, n, *_ in MUTATIONS])
 def test_broken_project_is_reported(tmp_path: Path, handle: str, name: str,
-                                    mutate: Callable[[Path], None]) -> None:
+                                    mutate: Callable[[Path], None], code: str) -> None:
     project = make_project(tmp_path, handle)
     mutate(project)
     result = lint(project)
     assert result.returncode == 1, f"{name}: exit {result.returncode}\n{result.stdout}{result.stderr}"
+    assert f": {code} " in result.stdout, result.stdout

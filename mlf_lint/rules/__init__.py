@@ -9,6 +9,7 @@ from mlf_lint.engine.rulebase import CodeRule
 
 # "module:Class" of every code rule, so that adding a rule is one line here.
 RULE_CLASSES = (
+    "mlf_lint.rules.general.runtime_helper:RuntimeHelperSteps",
     "mlf_lint.rules.pytorch.ops:OpTableRule",
     "mlf_lint.rules.pytorch.seeding:MissingTorchSeed",
     "mlf_lint.rules.pytorch.seeding:NondeterministicSeed",
