@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, Sequence, Tuple
 
 from mlf_lint import __version__
 
@@ -53,11 +53,15 @@ def _project_facts(filename: str):
         except ValueError:
             targets = {}
     # The CLI's cache also serves the plugin: per-file fact summaries and the project's code facts
-    # are keyed by content, so an editor's flake8 run reuses what the last run computed.
+    # are keyed by content, so an editor's flake8 run reuses what the last run computed. The
+    # plugin updates a cache folder that exists but never creates one: flake8 may find project
+    # roots anywhere below where it runs, and must not litter them.
     cache_dir = Path(config.cache_dir) if config.cache_dir else Path(".mlf_lint_cache")
-    cache = Cache(cache_dir if cache_dir.is_absolute() else root / cache_dir, config.key())
+    cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
+    cache = Cache(cache_dir, config.key()) if cache_dir.is_dir() else None
     facts = collect_facts(root, sources, cache, [p for p in files if not is_code(p)], targets)
-    cache.save({s.digest for s in sources})
+    if cache is not None:
+        cache.save({s.digest for s in sources})
     _FACTS[root] = facts
     return facts
 

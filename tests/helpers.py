@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from click.testing import CliRunner
+from click_compat import cli_runner
 
 from mlf_lint.cli import cli
 
@@ -21,7 +21,7 @@ def write(root: Path, files: Dict[str, str]) -> Path:
 
 
 def invoke(args: List[str]) -> Tuple[int, str, str]:
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    result = cli_runner().invoke(cli, args, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 

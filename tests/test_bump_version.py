@@ -7,7 +7,7 @@ from typing import Dict
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click_compat import cli_runner
 
 from mlf_lint.cli import cli
 from mlf_lint.scaffold.bump_version import (BumpError, Version, add_changelog_section, bump, find_versions,
@@ -42,7 +42,7 @@ def contents(project: Path) -> Dict[str, str]:
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(cli, ["bump-version", *args])
+    return cli_runner().invoke(cli, ["bump-version", *args])
 
 
 def test_bump_replaces_only_version_assignments(project: Path) -> None:
@@ -125,7 +125,7 @@ def test_snapshot_versions_order_before_their_release(project: Path) -> None:
 def test_project_version_prints_the_current_one(project: Path) -> None:
     result = invoke("--project-version", str(project))
     assert result.exit_code == 0 and result.output.strip() == "1.2.3"
-    result = CliRunner().invoke(cli, ["bump-version", "--project-version", str(project)])
+    result = cli_runner().invoke(cli, ["bump-version", "--project-version", str(project)])
     assert result.output.strip() == "1.2.3"
 
 

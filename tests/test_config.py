@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click_compat import cli_runner
 
 from mlf_lint.cli import cli
 from mlf_lint.scaffold import config
@@ -25,7 +25,7 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def invoke(*args: str, input: str = None):
-    return CliRunner().invoke(cli, list(args), input=input)
+    return cli_runner().invoke(cli, list(args), input=input)
 
 
 def test_default_directory_is_the_click_app_dir(monkeypatch: pytest.MonkeyPatch) -> None:

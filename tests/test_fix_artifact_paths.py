@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from click_compat import cli_runner
+
 import os
 import shutil
 import subprocess
@@ -11,7 +13,7 @@ from typing import Dict
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from mlf_lint.cli import cli
 
@@ -34,7 +36,7 @@ def snapshot(root: Path) -> Dict[str, bytes]:
 
 
 def invoke(*args: str) -> Result:
-    return CliRunner().invoke(cli, ["fix-artifact-paths", *args], catch_exceptions=False)
+    return cli_runner().invoke(cli, ["fix-artifact-paths", *args], catch_exceptions=False)
 
 
 def meta(root: Path, rel: str) -> dict:

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
+
+from click_compat import cli_runner
 
 from mlf_lint.cli_check import check
 
@@ -19,7 +20,7 @@ SOURCE = ("import torch\n"
 
 
 def invoke(tmp_path: Path, *args: str):
-    runner = CliRunner()
+    runner = cli_runner()
     return runner.invoke(check, [*args, "--no-cache", str(tmp_path / "train.py")], catch_exceptions=False)
 
 

@@ -90,3 +90,17 @@ def test_flake8_noqa(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "MLF", "a.py"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and proc.stdout == ""
+
+
+def test_plugin_uses_an_existing_cache_but_creates_none(tmp_path: Path) -> None:
+    write(tmp_path, {"setup.py": "", "a.py": "import torch\ntorch.manual_seed(0)\nloss.backward()\n"})
+    run = lambda: subprocess.run([sys.executable, "-m", "flake8", "--select", "MLF", "a.py"], cwd=tmp_path,
+                                 capture_output=True, text=True, timeout=300)
+    assert run().returncode == 0
+    assert not (tmp_path / ".mlf_lint_cache").exists()
+    subprocess.run([sys.executable, "-m", "mlf_lint", "."], cwd=tmp_path, capture_output=True, timeout=300)
+    cache = tmp_path / ".mlf_lint_cache" / "cache-v3.json"
+    before = cache.read_bytes()
+    (tmp_path / "b.py").write_text("import torch\n", encoding="utf-8")
+    assert run().returncode == 0
+    assert cache.read_bytes() != before  # the plugin refreshed the facts it computed

@@ -8,7 +8,7 @@ from typing import Dict, Iterator
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click_compat import cli_runner
 from github_server import FakeGitHub
 
 from mlf_lint.cli import cli
@@ -163,7 +163,7 @@ def test_sync_opens_one_pull_request_per_template_version(fake: FakeGitHub, gith
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     write_template(github_project["templates"], "1.1.0", "# Demo\n\nNow reproducible.\n")
 
-    result = CliRunner().invoke(cli, ["sync", str(project)], catch_exceptions=False)
+    result = cli_runner().invoke(cli, ["sync", str(project)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "pull request: https://github.example/octo/demo/pull/1" in result.output
     (create,) = fake.calls("POST", "/repos/octo/demo/pulls")
@@ -172,12 +172,12 @@ def test_sync_opens_one_pull_request_per_template_version(fake: FakeGitHub, gith
     assert run(bare, "rev-parse", "mlf-lint-template-1.1.0") == run(project, "rev-parse", "TEMPLATE")
     assert "git merge" not in result.output
 
-    again = CliRunner().invoke(cli, ["sync", str(project)], catch_exceptions=False)
+    again = cli_runner().invoke(cli, ["sync", str(project)], catch_exceptions=False)
     assert again.exit_code == 0 and "pull request #1 for this version was already open" in again.output
     assert len(fake.calls("POST", "/repos/octo/demo/pulls")) == 1
 
     write_template(github_project["templates"], "1.2.0", "# Demo\n\nEven more reproducible.\n")
-    newer = CliRunner().invoke(cli, ["sync", str(project)], catch_exceptions=False)
+    newer = cli_runner().invoke(cli, ["sync", str(project)], catch_exceptions=False)
     assert newer.exit_code == 0, newer.output
     (close,) = fake.calls("PATCH", "/repos/octo/demo/pulls/1")
     assert close.body == {"state": "closed"}
@@ -192,7 +192,7 @@ def test_sync_opens_one_pull_request_per_template_version(fake: FakeGitHub, gith
 
 def test_sync_without_token_prints_merge_commands(fake: FakeGitHub, github_project: Dict[str, Path]) -> None:
     write_template(github_project["templates"], "1.1.0", "# Demo\n\nNow reproducible.\n")
-    result = CliRunner().invoke(cli, ["sync", str(github_project["project"])], catch_exceptions=False)
+    result = cli_runner().invoke(cli, ["sync", str(github_project["project"])], catch_exceptions=False)
     assert result.exit_code == 0
     assert "no GitHub token" in result.output and "git merge TEMPLATE" in result.output
     assert not fake.requests
@@ -202,14 +202,14 @@ def test_sync_pull_request_failure_is_one_line(fake: FakeGitHub, github_project:
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     write_template(github_project["templates"], "1.1.0", "# Demo\n\nNow reproducible.\n")
-    result = CliRunner().invoke(cli, ["sync", str(github_project["project"]), "--base", "release"])
+    result = cli_runner().invoke(cli, ["sync", str(github_project["project"]), "--base", "release"])
     assert result.exit_code == 2
     assert "branch release does not exist" in result.output
     assert "Traceback" not in result.output and TOKEN not in result.output
 
 
 def test_stored_token_file_is_the_only_file_with_the_token(fake: FakeGitHub, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["config", "--token-stdin"], input=TOKEN + "\n")
+    result = cli_runner().invoke(cli, ["config", "--token-stdin"], input=TOKEN + "\n")
     assert result.exit_code == 0 and TOKEN not in result.output
     publish_new_project(new_project(tmp_path), "demo", None, private=True)
     assert fake.calls("POST", "/user/repos")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import List
 
-from click.testing import CliRunner
+from click_compat import cli_runner
 
 from mlf_lint.cli import cli
 from mlf_lint.engine.facts import ProjectFacts
@@ -27,13 +27,13 @@ def _notebook(tmp_path: Path, *sources: str, name: str = "nb.ipynb") -> Path:
 
 
 def _json_findings(args: List[str]) -> list:
-    result = CliRunner().invoke(cli, ["check", *args, "--no-cache", "--format", "json"])
+    result = cli_runner().invoke(cli, ["check", *args, "--no-cache", "--format", "json"])
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout)
 
 
 def test_cli_reports_two_cells_and_leaves_the_clean_cell_alone() -> None:
-    result = CliRunner().invoke(cli, ["check", str(EXAMPLE), "--no-cache"])
+    result = cli_runner().invoke(cli, ["check", str(EXAMPLE), "--no-cache"])
     assert result.exit_code == 1, result.output
     found = {(f["cell"], f["location"]["row"], f["code"]) for f in _json_findings([str(EXAMPLE)])}
     # cell 2: random.seed() (its import is in cell 1); cell 5: train_test_split without random_state.

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click_compat import cli_runner
 
 from mlf_lint import cli_rules
 from mlf_lint.cli import cli
@@ -97,12 +95,12 @@ def test_every_rule_page_is_complete(code: str) -> None:
         "## References",
     ):
         assert heading in page
-    result = CliRunner().invoke(cli, ["rule", code.lower()])
+    result = cli_runner().invoke(cli, ["rule", code.lower()])
     assert result.exit_code == 0 and result.output == page
 
 
 def test_rules_json_lists_the_registry() -> None:
-    result = CliRunner().invoke(cli, ["rules", "--format", "json"])
+    result = cli_runner().invoke(cli, ["rules", "--format", "json"])
     assert result.exit_code == 0
     rows = json.loads(result.output)
     assert [r["code"] for r in rows] == CODES
@@ -111,7 +109,7 @@ def test_rules_json_lists_the_registry() -> None:
 
 def test_rules_table_shows_every_code(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_rules, "all_rules", lambda: sample.RULES)
-    result = CliRunner().invoke(cli, ["rules"], env={"COLUMNS": "200"})
+    result = cli_runner().invoke(cli, ["rules"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     for code, rule in sample.RULES.items():
         assert code in result.output and rule.name in result.output
@@ -120,11 +118,11 @@ def test_rules_table_shows_every_code(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_rule_exits_2_with_close_codes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_rules, "all_rules", lambda: sample.RULES)
     monkeypatch.setattr(cli_rules, "get_rule", lambda code: sample.RULES.get(code.upper()))
-    result = CliRunner().invoke(cli, ["rule", "MLF12"])
+    result = cli_runner().invoke(cli, ["rule", "MLF12"])
     assert result.exit_code == 2
     assert "unknown rule code 'MLF12'" in result.output and "MLF120" in result.output
     assert "Traceback" not in result.output
-    nothing = CliRunner().invoke(cli, ["rule", "XYZ"])
+    nothing = cli_runner().invoke(cli, ["rule", "XYZ"])
     assert nothing.exit_code == 2 and "mlf-lint rules" in nothing.output
 
 

@@ -5,7 +5,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import types
@@ -15,7 +14,7 @@ from typing import Dict, List
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click_compat import cli_runner
 
 from mlf_lint.cli import cli
 from mlf_lint.scaffold.registry import PROJECT_RECORD, get_template, list_templates, read_record
@@ -40,7 +39,7 @@ COMMON_FILES = [
 
 
 def run_cli(*args: str, input: str = "") -> "object":
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    return cli_runner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
 def create(tmp_path: Path, handle: str, name: str = "demo", *extra: str) -> Path:
@@ -83,7 +82,7 @@ def test_info_text() -> None:
 
 
 def test_info_unknown_handle_suggests_the_nearest() -> None:
-    result = CliRunner().invoke(cli, ["info", "mlflow-pytorh"])
+    result = cli_runner().invoke(cli, ["info", "mlflow-pytorh"])
     assert result.exit_code == 2
     assert "did you mean 'mlflow-pytorch'" in result.output
     assert "Traceback" not in result.output
@@ -262,7 +261,7 @@ def test_interactive_prompts_reask_a_bad_name(tmp_path: Path) -> None:
     ("torch", "shadow"),
 ])
 def test_bad_names_are_refused(tmp_path: Path, name: str, message: str) -> None:
-    result = CliRunner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", name,
+    result = cli_runner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", name,
                                       "-o", str(tmp_path / "out"), "--no-lint"])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
@@ -273,7 +272,7 @@ def test_existing_non_empty_folder_is_never_overwritten(tmp_path: Path) -> None:
     (tmp_path / "demo").mkdir()
     keep = tmp_path / "demo" / "notes.txt"
     keep.write_text("mine", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo",
+    result = cli_runner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo",
                                       "-o", str(tmp_path), "--no-lint"])
     assert result.exit_code == 2
     assert "exists and is not empty" in result.output
@@ -293,7 +292,7 @@ def test_existing_empty_folder_is_used(tmp_path: Path) -> None:
     (["--no-input", "-t", "mlflow-xgboost", "-n", "demo", "--org", "acme"], "only apply together with --github"),
 ])
 def test_usage_errors(tmp_path: Path, args: List[str], message: str) -> None:
-    result = CliRunner().invoke(cli, ["create", *args, "-o", str(tmp_path), "--no-lint"])
+    result = cli_runner().invoke(cli, ["create", *args, "-o", str(tmp_path), "--no-lint"])
     assert result.exit_code == 2
     assert message in result.output
     assert not any(tmp_path.iterdir())
@@ -316,7 +315,7 @@ def test_github_failure_keeps_the_project(tmp_path: Path, monkeypatch: pytest.Mo
     fake = types.ModuleType("mlf_lint.scaffold.github")
     fake.publish_new_project = refuse  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "mlf_lint.scaffold.github", fake)
-    result = CliRunner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo",
+    result = cli_runner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo",
                                       "-o", str(tmp_path), "--no-lint", "--github"])
     assert result.exit_code == 1
     assert "401 Bad credentials" in result.output and "Traceback" not in result.output

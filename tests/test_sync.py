@@ -7,7 +7,7 @@ from typing import Dict, List
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click_compat import cli_runner
 
 from mlf_lint.cli import cli
 from mlf_lint.scaffold import git, sync
@@ -88,7 +88,7 @@ def snapshot(repo: Path) -> Dict[str, bytes]:
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return cli_runner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_check_is_current_then_reports_an_update(env: Dict[str, Path]) -> None:
@@ -123,7 +123,7 @@ def test_bad_sync_level_in_record_is_one_clear_line(env: Dict[str, Path]) -> Non
     record = read_record(clone)
     record["sync"]["level"] = "sometimes"
     (clone / PROJECT_RECORD).write_text(yaml.safe_dump(record))
-    result = CliRunner().invoke(cli, ["sync", str(clone), "--check"])
+    result = cli_runner().invoke(cli, ["sync", str(clone), "--check"])
     assert result.exit_code == 2
     assert "sync.level is 'sometimes'" in result.output
     assert "Traceback" not in result.output
@@ -207,7 +207,7 @@ def test_dirty_tree_is_refused_and_nothing_is_lost(env: Dict[str, Path]) -> None
     (clone / "README.md").write_text("half-written notes\n")
     (clone / "notes.txt").write_text("untracked idea\n")
     before = snapshot(clone)
-    result = CliRunner().invoke(cli, ["sync", str(clone)])
+    result = cli_runner().invoke(cli, ["sync", str(clone)])
     assert result.exit_code == 2
     assert "uncommitted changes" in result.output and "README.md" in result.output
     assert "Traceback" not in result.output
@@ -233,7 +233,7 @@ def test_failure_midway_restores_everything(env: Dict[str, Path], monkeypatch: p
     head, before = run(clone, "rev-parse", "HEAD"), snapshot(clone)
     _break(monkeypatch, step)
 
-    result = CliRunner().invoke(cli, ["sync", str(clone)])
+    result = cli_runner().invoke(cli, ["sync", str(clone)])
     assert result.exit_code == 2, result.output
     assert "simulated failure" in result.output and "Traceback" not in result.output
     assert git.current_branch(clone) == "main" and run(clone, "rev-parse", "HEAD") == head
@@ -251,7 +251,7 @@ def test_failure_midway_puts_an_existing_template_branch_back(
     template_sha = run(clone, "rev-parse", "TEMPLATE")
     write_template(env["templates"], "1.2.0", V1)
     _break(monkeypatch, "mlf_lint.scaffold.git.commit_all")
-    assert CliRunner().invoke(cli, ["sync", str(clone)]).exit_code == 2
+    assert cli_runner().invoke(cli, ["sync", str(clone)]).exit_code == 2
     assert run(clone, "rev-parse", "TEMPLATE") == template_sha
 
 
@@ -270,13 +270,13 @@ def test_template_branch_is_taken_from_origin(env: Dict[str, Path], tmp_path: Pa
 def test_not_a_project_and_not_a_repository(env: Dict[str, Path], tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
-    result = CliRunner().invoke(cli, ["sync", str(plain)])
+    result = cli_runner().invoke(cli, ["sync", str(plain)])
     assert result.exit_code == 2 and "no .mlf-lint-project.yml" in result.output
     copy = tmp_path / "copy"
     copy.mkdir()
     (copy / PROJECT_RECORD).write_text((env["clone"] / PROJECT_RECORD).read_text())
     release_v11(env["templates"])
-    result = CliRunner().invoke(cli, ["sync", str(copy)])
+    result = cli_runner().invoke(cli, ["sync", str(copy)])
     assert result.exit_code == 2 and "not a git repository" in result.output
 
 
@@ -285,7 +285,7 @@ def test_unknown_template_suggests_the_nearest(env: Dict[str, Path]) -> None:
     record = read_record(clone)
     record["template"]["handle"] = "dem"
     (clone / PROJECT_RECORD).write_text(yaml.safe_dump(record))
-    result = CliRunner().invoke(cli, ["sync", str(clone), "--check"])
+    result = cli_runner().invoke(cli, ["sync", str(clone), "--check"])
     assert result.exit_code == 2
     assert "template 'dem' is not installed (did you mean 'demo'?)" in result.output
 

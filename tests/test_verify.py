@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from click_compat import cli_runner
+
 import json
 import os
 import signal
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from mlf_lint.cli import cli
 from mlf_lint.evidence.exclusions import Exclusions
@@ -28,7 +30,7 @@ def script(name: str) -> str:
 
 def invoke(args: List[str], cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
     monkeypatch.chdir(cwd)
-    return CliRunner().invoke(cli, ["verify", "--no-progress", *args], catch_exceptions=False)
+    return cli_runner().invoke(cli, ["verify", "--no-progress", *args], catch_exceptions=False)
 
 
 def first_diff(hex_a: str, hex_b: str, header: int = 16) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import difflib
 
-from mlf_lint.engine.context import UNKNOWN, ModuleContext
+from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.evaluate import literal
 from mlf_lint.engine.rulebase import CodeRule
 
