@@ -300,3 +300,38 @@ def test_registry_rules_pass_the_multitool(tmp_path: Path) -> None:
     target = tmp_path / "registry.sarif"
     target.write_text(sarif.render(result), encoding="utf-8")
     assert multitool_problems(tools[0], target, tmp_path / "validation.sarif") == []
+
+
+def test_sarif_carries_fixes_that_reproduce_the_fixed_file(tmp_path: Path) -> None:
+    """Applying each SARIF replacement to the file gives what `--fix --unsafe-fixes` writes."""
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+
+    source = "import torch\ntorch.backends.cudnn.benchmark = True\nimport numpy as np\nrng = np.random.default_rng()\n"
+    (tmp_path / "setup.py").write_text("", encoding="utf-8")
+    (tmp_path / "a.py").write_text(source, encoding="utf-8")
+    out = tmp_path / "out.sarif"
+    _sp.run([_sys.executable, "-m", "mlf_lint", ".", "--no-cache", "--format", "sarif", "-o", str(out)],
+            cwd=tmp_path, check=False, timeout=300)
+    results = _json.loads(out.read_text())["runs"][0]["results"]
+    fixes = [r["fixes"][0] for r in results if r.get("fixes")]
+    assert len(fixes) == 2
+    assert any(f["description"]["text"].endswith("Safe fix.") for f in fixes)
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    edits = []
+    for fix in fixes:
+        replacement = fix["artifactChanges"][0]["replacements"][0]
+        region = replacement["deletedRegion"]
+        start = offsets[region["startLine"] - 1] + region["startColumn"] - 1
+        end = offsets[region["endLine"] - 1] + region["endColumn"] - 1
+        edits.append((start, end, replacement["insertedContent"]["text"]))
+    patched = source
+    for start, end, text in sorted(edits, reverse=True):
+        patched = patched[:start] + text + patched[end:]
+    _sp.run([_sys.executable, "-m", "mlf_lint", ".", "--no-cache", "--fix", "--unsafe-fixes"], cwd=tmp_path,
+            check=False, capture_output=True, timeout=300)
+    assert patched == (tmp_path / "a.py").read_text()

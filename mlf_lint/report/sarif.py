@@ -177,7 +177,27 @@ def _result(f: Finding, index: int, fingerprint: str, sources: SourceCache) -> o
         ],
         partial_fingerprints={"primaryLocationLineHash": fingerprint},
         properties=properties,
+        fixes=_fixes(f),
     )
+
+
+def _fixes(f: Finding) -> Optional[List[om.Fix]]:
+    """The finding's fix as a SARIF replacement (plain files only: a notebook's edit is in a cell's
+    text, not at a place in the .ipynb JSON that a SARIF viewer could patch)."""
+    fix = f.fix
+    if fix is None or f.cell is not None:
+        return None
+    kind = "Safe fix" if fix.safe else "Unsafe fix: it changes results (applied with --unsafe-fixes)"
+    region = om.Region(start_line=fix.line, start_column=fix.col + 1, end_line=fix.end_line,
+                       end_column=fix.end_col + 1)
+    return [om.Fix(
+        description=om.Message(text=_sentence(f"{fix.description.rstrip('.')}. {kind}")),
+        artifact_changes=[om.ArtifactChange(
+            artifact_location=_artifact(f.path),
+            replacements=[om.Replacement(deleted_region=region,
+                                         inserted_content=om.ArtifactContent(text=fix.replacement))],
+        )],
+    )]
 
 
 def _region(f: Finding, sources: SourceCache) -> om.Region:
