@@ -51,4 +51,4 @@ def check_source(path: str, source: str, facts: ProjectFacts, enabled: Optional[
                 return [], set()
             return [finding], set()
     findings, used = analyze_tree(tree, path, source, facts, dispatch, enabled)
-    return noqa.apply(findings, source), used
+    return noqa.apply(findings, source, path, enabled), used

@@ -48,9 +48,50 @@ def is_suppressed(finding: Finding, suppressions: Dict[int, FrozenSet[str]]) -> 
     return codes is ALL or any(finding.code.startswith(c) for c in codes)
 
 
-def apply(findings: Iterable[Finding], source: str) -> List[Finding]:
+UNUSED = "MLF904"
+UNKNOWN = "MLF905"
+
+
+def _in_string(line: str, position: int) -> bool:
+    """A cheap test that a ``#`` sits inside a string literal on its line (odd quotes before it)."""
+    before = line[:position]
+    return before.count('"') % 2 == 1 or before.count("'") % 2 == 1
+
+
+def apply(findings: Iterable[Finding], source: str, path: str = "",
+          enabled: Optional[Iterable[str]] = None) -> List[Finding]:
+    """Drop suppressed findings; add MLF905 for a noqa naming an MLF code that does not exist and
+    MLF904 for a noqa code that suppresses nothing on its line (when those codes are enabled)."""
     findings = list(findings)
-    if not findings:
+    if "noqa" not in source.lower():
         return findings
-    suppressions = line_suppressions(source.splitlines())
-    return [f for f in findings if not is_suppressed(f, suppressions)]
+    lines = source.splitlines()
+    suppressions = line_suppressions(lines)
+    kept = [f for f in findings if not is_suppressed(f, suppressions)]
+    wanted = set(enabled) if enabled is not None else {UNKNOWN}
+    if not wanted & {UNUSED, UNKNOWN}:
+        return kept
+    from mlf_lint.engine.registry import all_rules, is_known_selector
+
+    rules = all_rules()
+    for number, codes in sorted(suppressions.items()):
+        if codes is ALL:
+            continue
+        line = lines[number - 1]
+        match = NOQA_INLINE.search(line)
+        if match is None or _in_string(line, match.start()):
+            continue
+        here = [f.code for f in findings if f.line == number]
+        for code in sorted(c for c in codes if c.startswith("MLF")):
+            if not is_known_selector(code):
+                if UNKNOWN in wanted:
+                    kept.append(Finding(path, number, match.start(), UNKNOWN,
+                                        f"`# noqa: {code}` names no mlf-lint rule, so it suppresses nothing; "
+                                        "fix the code (`mlf-lint rules` lists them) or remove it.",
+                                        severity=rules[UNKNOWN].severity if UNKNOWN in rules else "warning"))
+            elif UNUSED in wanted and not any(c.startswith(code) for c in here):
+                kept.append(Finding(path, number, match.start(), UNUSED,
+                                    f"`# noqa: {code}` suppresses nothing on this line (no {code} finding "
+                                    "here any more); remove it, or it will hide the next real one.",
+                                    severity="note"))
+    return kept
