@@ -87,7 +87,7 @@ def test_encoding_bom_and_crlf_are_kept(tmp_path: Path) -> None:
 
 
 def test_add_noqa(tmp_path: Path) -> None:
-    path = write(tmp_path, SOURCE.replace("x = rng.random()", "x = 1  # noqa: MLF999"))
+    path = write(tmp_path, SOURCE.replace("x = rng.random()", "x = 1  # noqa: MLF130"))
     result = invoke(tmp_path, "--add-noqa")
     assert result.exit_code == 0
     text = path.read_text()

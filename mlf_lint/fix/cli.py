@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Tuple
 
 import click
 
@@ -23,6 +23,8 @@ _OPTIONS = (
     click.option("--show-fixes", is_flag=True, help="List the fixes applied (on standard error)."),
     click.option("--add-noqa", is_flag=True,
                  help="Append `# noqa: CODE` to every line with a finding, then exit."),
+    click.option("--pin", "pin", multiple=True, metavar="LIB=VER",
+                 help="With --fix/--diff: pin LIB to exactly VER where environment.yml or requirements leave it open."),
 )
 
 
@@ -41,10 +43,12 @@ class FixFlags:
     fix_only: bool = False
     show_fixes: bool = False
     add_noqa: bool = False
+    pin: Tuple[str, ...] = ()
 
     @classmethod
     def from_kwargs(cls, values: Dict[str, Any]) -> "FixFlags":
-        return cls(**{name: bool(values.get(name)) for name in cls.__dataclass_fields__})
+        flags = {name: bool(values.get(name)) for name in cls.__dataclass_fields__ if name != "pin"}
+        return cls(**flags, pin=tuple(values.get("pin") or ()))
 
     @property
     def applies(self) -> bool:
@@ -65,6 +69,8 @@ def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
                      rerun: Callable[[], RunResult]) -> RunResult:
     """Run the fix flags on a finished run. Returns the result to report (re-analysed after
     ``--fix``), or exits itself for ``--diff``, ``--fix-only`` and ``--add-noqa``."""
+    if flags.pin and not (flags.diff or flags.applies):
+        raise click.UsageError("--pin changes files: use it with --fix or --diff")
     if flags.add_noqa:
         from mlf_lint.fix.noqa import add_noqa
 
@@ -77,10 +83,11 @@ def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
         from mlf_lint.fix.session import plan_fixes, unified_diff
 
         plan = plan_fixes(result, flags.unsafe_fixes)
+        pinned = _add_pins(plan, result, flags)
         for message in plan.messages:
             _echo_err(message)
         click.echo(unified_diff(plan), nl=False)
-        count = len(plan.applied)
+        count = len(plan.applied) + pinned
         _echo_err(f"would fix {count} finding{'s' if count != 1 else ''} in {len(plan.files)} "
                   f"file{'s' if len(plan.files) != 1 else ''}" + _hidden_unsafe(result, flags))
         sys.exit(1 if count else 0)
@@ -88,8 +95,11 @@ def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
         from mlf_lint.fix.session import plan_fixes, write_fixes
 
         plan = plan_fixes(result, flags.unsafe_fixes)
+        pinned = _add_pins(plan, result, flags)
         for message in [*plan.messages, *write_fixes(plan)]:
             _echo_err(message)
+        if pinned:
+            _echo_err(f"pinned {pinned} entr{'ies' if pinned != 1 else 'y'} ({', '.join(flags.pin)})")
         applied = plan.applied
         if flags.show_fixes:
             for candidate in applied:
@@ -99,13 +109,31 @@ def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
                   + _hidden_unsafe(result, flags))
         if flags.fix_only:
             sys.exit(0)
-        if applied:
+        if applied or pinned:
             result = rerun()
     if flags.applies or flags.show_fixes or fmt in FIX_AWARE_FORMATS:
         from mlf_lint.fix.session import attach_fixes
 
         result = attach_fixes(result)
     return result
+
+
+def _add_pins(plan: Any, result: RunResult, flags: FixFlags) -> int:
+    """Project-file pins (``--pin``) join the plan as whole-file rewrites; returns how many entries."""
+    if not flags.pin:
+        return 0
+    from mlf_lint.fix.pins import parse_pins, plan_pins
+    from mlf_lint.fix.session import FileFix
+
+    try:
+        pins = parse_pins(flags.pin)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    edits, messages, count = plan_pins(result, pins)
+    plan.messages.extend(messages)
+    for path, rel, original, text in edits:
+        plan.files.append(FileFix(path=path, rel=rel, original=original, text=text, applied=[]))
+    return count
 
 
 def _hidden_unsafe(result: RunResult, flags: FixFlags) -> str:
