@@ -203,3 +203,34 @@ def test_file_level_noqa_with_a_reason_exempts_the_file_and_its_facts(project: P
     code, out, _ = invoke([str(project), "--no-cache"])
     # the exempt file neither reports nor turns deterministic mode on for the project
     assert codes(out) == ["MLF101"]
+
+
+def test_interrupted_run_exits_130_without_a_traceback(project: Path, monkeypatch, capsys) -> None:
+    import pytest as _pytest
+
+    from mlf_lint import cli as cli_module
+    from mlf_lint.engine import runner
+
+    write(project, {"bad.py": BENCHMARK})
+
+    def interrupted(options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run", interrupted)
+    with _pytest.raises(SystemExit) as exit_info:
+        cli_module.main([str(project), "--no-cache"])
+    assert exit_info.value.code == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Traceback" not in err
+
+
+def test_usage_errors_exit_2(project: Path, capsys) -> None:
+    import pytest as _pytest
+
+    from mlf_lint import cli as cli_module
+
+    for args in (["--format", "xml", str(project)], ["--jobs", "0", str(project)], ["rule"]):
+        with _pytest.raises(SystemExit) as exit_info:
+            cli_module.main(args)
+        assert exit_info.value.code == 2, args
+        assert "Traceback" not in capsys.readouterr().err
