@@ -5,6 +5,7 @@ import ast
 from collections import defaultdict
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from mlf_lint.engine.astwalk import LEAVES, fields_of
 from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.evaluate import UNKNOWN, literal
 from mlf_lint.engine.facts import ProjectFacts
@@ -133,8 +134,7 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
     regions = (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef)
     exit_marker = _EXIT_NO_GRAD
     AST = ast.AST
-    field_cache = _FIELDS
-    leaves = _LEAVES
+    leaves = LEAVES
     stack: List[ast.AST] = list(reversed(tree.body))
     pop, push = stack.pop, stack.append
     while stack:
@@ -158,11 +158,9 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
             ctx.imports.add_import_from(node)
         # Children in reverse so that they pop in source order. Leaves (names, constants) and
         # the ctx/op fields are never pushed: no rule listens to them and they are most nodes.
-        fields = field_cache.get(kind)
-        if fields is None:
-            fields = field_cache[kind] = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
+        # (astwalk.children inlined: this loop runs once per node of every file.)
         children = []
-        for field in fields:
+        for field in fields_of(kind):
             value = getattr(node, field, None)
             if value.__class__ is list:
                 for item in value:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from mlf_lint.engine import noqa
+from mlf_lint.engine.astwalk import children as _children
 from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.names import ImportMap
@@ -178,27 +179,6 @@ class _FactCollector:
             inner = node.name if kind in functions else scope
             for child in reversed(_children(node)):
                 stack.append((child, inner))
-
-
-_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
-# Names are leaves for the facts pass too; Constants matter only as arguments (read from the Call).
-_LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue})
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def _children(node: ast.AST) -> List[ast.AST]:
-    kind = node.__class__
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
-    found = []
-    for field in fields:
-        value = getattr(node, field, None)
-        if value.__class__ is list:
-            found.extend(v for v in value if v.__class__ not in _LEAVES and isinstance(v, ast.AST))
-        elif value is not None and value.__class__ not in _LEAVES and isinstance(value, ast.AST):
-            found.append(value)
-    return found
 
 
 def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
