@@ -234,3 +234,13 @@ def test_usage_errors_exit_2(project: Path, capsys) -> None:
             cli_module.main(args)
         assert exit_info.value.code == 2, args
         assert "Traceback" not in capsys.readouterr().err
+
+
+def test_test_modules_are_not_training_runs(project: Path) -> None:
+    write(project, {
+        "tests/test_model.py": "import torch\nimport lightning as L\nloss.backward()\ntrainer = L.Trainer()\n",
+        "model_test.py": "import torch\nloss.backward()\n",
+        "train.py": "import torch\nloss.backward()\n",
+    })
+    code, out, _ = invoke([str(project), "--no-cache"])
+    assert [line.split(":")[0] for line in out.splitlines() if "MLF1" in line] == ["train.py"]

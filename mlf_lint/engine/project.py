@@ -211,7 +211,8 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     return summary
 
 
-def _is_test_file(rel: str) -> bool:
+def is_test_file(rel: str) -> bool:
+    """Test modules are not training runs: they neither seed the project nor need seeding."""
     parts = rel.split("/")
     name = parts[-1]
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
@@ -223,7 +224,7 @@ def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> Proje
     facts = ProjectFacts()
     helpers: Dict[str, List[Tuple[str, int, str]]] = {}
     for rel in sorted(summaries):
-        if _is_test_file(rel):
+        if is_test_file(rel):
             continue  # a test that seeds does not make the training run seeded
         summary = summaries[rel]
         for fact, line in summary["direct"]:  # type: ignore[union-attr]
@@ -262,7 +263,7 @@ def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sour
         parsed.add(rel)
         for scope, names in calls.items():
             if scope == MODULE_SCOPE:
-                if not _is_test_file(rel):
+                if not is_test_file(rel):
                     roots.update(names)
             else:
                 graph.setdefault(scope, set()).update(names)
@@ -271,7 +272,7 @@ def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sour
     wanted = set(helpers) | {c for c, methods in classes.items() if methods & set(helpers)}
     if wanted:
         for rel, text in sources.items():
-            if rel in parsed or _is_test_file(rel):
+            if rel in parsed or is_test_file(rel):
                 continue
             # A substring test first: the regex only runs on the few files that name a helper.
             present = [name for name in wanted if name in text]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 
 from mlf_lint.engine.context import ABSENT, ModuleContext
+from mlf_lint.engine.project import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 
 TRAINER = "lightning.pytorch.Trainer"
@@ -26,6 +27,8 @@ class TrainerFlags(CodeRule):
                        "algorithms by timing on each run. Use benchmark=False.")
         deterministic = ctx.arg(node, "deterministic")
         if deterministic is ABSENT or deterministic is None or deterministic is False:
+            if is_test_file(ctx.path):
+                return  # a test's Trainer is not a training run
             if deterministic is not False and ctx.facts.torch_deterministic_api:
                 return  # the project calls torch.use_deterministic_algorithms(True) itself
             ctx.report(node, "MLF141",

@@ -5,6 +5,7 @@ import ast
 
 from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.names import dotted
+from mlf_lint.engine.project import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 
 # Calls that show a module trains (the place the missing-seed finding points at).
@@ -27,8 +28,8 @@ class MissingTorchSeed(CodeRule):
     methods = _TRAIN_METHODS
 
     def on_method(self, ctx: ModuleContext, node: ast.Call, method: str) -> None:
-        if "MLF110" in ctx.state:
-            return
+        if "MLF110" in ctx.state or is_test_file(ctx.path):
+            return  # a test module is not a training run
         if not ctx.imports_any("torch", "lightning") and not (
                 ctx.facts.frameworks.get("torch") or ctx.facts.frameworks.get("lightning")):
             return

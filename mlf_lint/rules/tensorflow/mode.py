@@ -18,8 +18,3 @@ def imports_tensorflow(ctx: ModuleContext) -> bool:
     return ctx.imports_any("tensorflow", "keras", "tf_keras") or bool(ctx.facts.frameworks.get("tensorflow"))
 
 
-def is_test_file(path: str) -> bool:
-    """Test modules are not training runs: the missing-seed rules skip them."""
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1]
-    return name.startswith("test_") or name.endswith("_test.py") or "tests" in parts[:-1] or name == "conftest.py"
