@@ -244,3 +244,19 @@ def test_test_modules_are_not_training_runs(project: Path) -> None:
     })
     code, out, _ = invoke([str(project), "--no-cache"])
     assert [line.split(":")[0] for line in out.splitlines() if "MLF1" in line] == ["train.py"]
+
+
+@pytest.mark.parametrize("pin,extra,expected", [
+    ("pytorch=1.13.1", [], ["MLF401"]),
+    ("pytorch=2.10.0", [], []),
+    ("pytorch=1.13.1", ["--target-version", "torch=2.10"], []),
+    ("pytorch=2.10.0", ["--target-version", "torch=1.13.1"], ["MLF401"]),
+])
+def test_cublas_requirement_follows_the_pinned_or_target_version(tmp_path: Path, pin, extra, expected) -> None:
+    write(tmp_path, {
+        "environment.yml": f"name: p\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - {pin}\n",
+        "train.py": "import torch\ntorch.manual_seed(0)\ntorch.use_deterministic_algorithms(True)\n"
+                    "model = model.cuda()\n",
+    })
+    code, out, _ = invoke([str(tmp_path), "--no-cache", *extra])
+    assert [c for c in codes(out) if c.startswith("MLF4")] == expected, out
