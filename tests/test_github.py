@@ -214,3 +214,20 @@ def test_stored_token_file_is_the_only_file_with_the_token(fake: FakeGitHub, tmp
     publish_new_project(new_project(tmp_path), "demo", None, private=True)
     assert fake.calls("POST", "/user/repos")
     assert_token_nowhere(tmp_path, allowed=config.token_path())
+
+
+def test_create_github_end_to_end(fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mlf-lint create --github --org`: the real template, the real CLI, the loopback API."""
+    monkeypatch.setenv("MLF_LINT_GITHUB_TOKEN", TOKEN)
+    result = cli_runner().invoke(cli, ["create", "--template", "mlflow-xgboost", "--no-input", "--name", "demo",
+                                       "-o", str(tmp_path / "out"), "--no-lint", "--github", "--org", "acme",
+                                       "--private"])
+    assert result.exit_code == 0, result.output
+    (create,) = fake.calls("POST", "/orgs/acme/repos")
+    assert create.body["name"] == "demo" and create.body["private"] is True
+    bare = fake.bare_root / "acme" / "demo.git"
+    assert run(bare, "branch", "--format=%(refname:short)").split() == ["development", "main"]
+    assert "README.md" in run(bare, "ls-tree", "--name-only", "main")
+    assert TOKEN not in result.output
+    assert_token_nowhere(tmp_path / "out")
+    assert_token_nowhere(fake.bare_root)
