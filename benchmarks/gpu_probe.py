@@ -77,6 +77,14 @@ def cases() -> List[Tuple[str, str, Callable[[], torch.Tensor]]]:
          _grad(lambda x: torch.index_select(x, 0, IDX), (64,))),
         ("interpolate-bilinear", 'F.interpolate(x, scale_factor=2, mode="bilinear")',
          _grad(lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), (8, 16, 64, 64))),
+        ("interpolate-linear", 'F.interpolate(x, scale_factor=2, mode="linear")',
+         _grad(lambda x: F.interpolate(x, scale_factor=2, mode="linear"), (8, 16, 4096))),
+        ("interpolate-bicubic", 'F.interpolate(x, scale_factor=2, mode="bicubic")',
+         _grad(lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"), (8, 16, 64, 64))),
+        ("interpolate-trilinear", 'F.interpolate(x, scale_factor=2, mode="trilinear")',
+         _grad(lambda x: F.interpolate(x, scale_factor=2, mode="trilinear"), (2, 4, 16, 16, 16))),
+        ("upsample-trilinear", 'nn.Upsample(scale_factor=2, mode="trilinear")',
+         _module_grad(nn.Upsample(scale_factor=2, mode="trilinear"), (2, 4, 16, 16, 16))),
         ("interpolate-nearest", 'F.interpolate(x, scale_factor=2, mode="nearest")',
          _grad(lambda x: F.interpolate(x, scale_factor=2, mode="nearest"), (8, 16, 64, 64))),
         ("adaptive-avg-pool2d", "nn.AdaptiveAvgPool2d(3)", _module_grad(nn.AdaptiveAvgPool2d(3), (8, 16, 64, 64))),
@@ -85,6 +93,13 @@ def cases() -> List[Tuple[str, str, Callable[[], torch.Tensor]]]:
         ("max-pool3d", "nn.MaxPool3d(3)", _module_grad(nn.MaxPool3d(3, stride=1), (2, 4, 16, 16, 16))),
         ("reflection-pad2d", "nn.ReflectionPad2d(3)", _module_grad(nn.ReflectionPad2d(3), (8, 16, 64, 64))),
         ("replication-pad2d", "nn.ReplicationPad2d(3)", _module_grad(nn.ReplicationPad2d(3), (8, 16, 64, 64))),
+        ("reflection-pad1d", "nn.ReflectionPad1d(3)", _module_grad(nn.ReflectionPad1d(3), (8, 16, 4096))),
+        ("reflection-pad3d", "nn.ReflectionPad3d(2)", _module_grad(nn.ReflectionPad3d(2), (2, 4, 16, 16, 16))),
+        ("replication-pad1d", "nn.ReplicationPad1d(3)", _module_grad(nn.ReplicationPad1d(3), (8, 16, 4096))),
+        ("replication-pad3d", "nn.ReplicationPad3d(2)", _module_grad(nn.ReplicationPad3d(2), (2, 4, 16, 16, 16))),
+        ("max-unpool2d", "nn.MaxUnpool2d(2)", _unpool()),
+        ("adaptive-avg-pool3d", "nn.AdaptiveAvgPool3d(3)", _module_grad(nn.AdaptiveAvgPool3d(3), (2, 4, 16, 16, 16))),
+        ("nll-loss2d", "nn.NLLLoss2d()", _nll2d()),
         ("fractional-max-pool2d", "nn.FractionalMaxPool2d(2, output_size=20)",
          _module_grad(nn.FractionalMaxPool2d(2, output_size=20, _random_samples=torch.rand(8, 16, 2, device=DEV)), (8, 16, 64, 64))),
         ("grid-sample", "F.grid_sample(x, grid)",
@@ -107,6 +122,19 @@ def _embedding_bag(mode: str, idx: torch.Tensor) -> Callable[[], torch.Tensor]:
         bag(idx).sum().backward()
         return bag.weight.grad
     return run
+
+
+def _unpool() -> Callable[[], torch.Tensor]:
+    pooled, indices = nn.MaxPool2d(2, return_indices=True)(torch.randn(8, 16, 64, 64, device=DEV))
+    unpool = nn.MaxUnpool2d(2)
+    return lambda: unpool(pooled, indices)
+
+
+def _nll2d() -> Callable[[], torch.Tensor]:
+    """The spatial NLL loss (N, C, H, W): the form whose CUDA forward the docs list."""
+    logits = torch.randn(8, 10, 64, 64, device=DEV).log_softmax(1)
+    target = torch.randint(0, 10, (8, 64, 64), device=DEV)
+    return lambda: F.nll_loss(logits, target, reduction="sum").reshape(1)
 
 
 def _ctc() -> Callable[[], torch.Tensor]:
