@@ -104,7 +104,8 @@ def test_malformed_config_exits_2_naming_file_and_key(tmp_path: Path, name, text
 
 def test_per_file_ignores_and_exclude(tmp_path: Path) -> None:
     write(tmp_path, {
-        "pyproject.toml": '[tool.mlf-lint]\nexclude = ["legacy"]\n[tool.mlf-lint.per-file-ignores]\n"scripts/*" = ["MLF120"]\n',
+        "pyproject.toml": '[tool.mlf-lint]\nexclude = ["legacy"]\n[tool.mlf-lint.per-file-ignores]\n'
+                          '"scripts/*" = ["MLF120"]\n',
         "scripts/a.py": BENCHMARK, "legacy/b.py": BENCHMARK, "c.py": BENCHMARK,
     })
     code, out, _ = invoke([str(tmp_path), "--no-cache"])
@@ -164,8 +165,10 @@ def test_subprocess_entry_point(project: Path) -> None:
 
 def test_seeding_in_a_helper_module_counts(project: Path) -> None:
     write(project, {
-        "utils/seed.py": "import torch\n\ndef seed_all(s):\n    torch.manual_seed(s)\n    torch.use_deterministic_algorithms(True)\n",
-        "train.py": "from utils.seed import seed_all\nimport torch\nseed_all(1)\nx.index_add_(0, i, s)\nloss.backward()\ntorch.histc(x)\n",
+        "utils/seed.py": "import torch\n\ndef seed_all(s):\n    torch.manual_seed(s)\n"
+                         "    torch.use_deterministic_algorithms(True)\n",
+        "train.py": "from utils.seed import seed_all\nimport torch\nseed_all(1)\nx.index_add_(0, i, s)\n"
+                    "loss.backward()\ntorch.histc(x)\n",
     })
     code, out, _ = invoke([str(project), "--no-cache"])
     # seeded and deterministic through the helper: only histc, now an error (it raises in the mode)
@@ -175,8 +178,10 @@ def test_seeding_in_a_helper_module_counts(project: Path) -> None:
 
 def test_seeding_in_a_class_method_counts(project: Path) -> None:
     write(project, {
-        "mlf_core.py": "import torch\n\nclass MLFCore:\n    @staticmethod\n    def set_pytorch_random_seeds(seed):\n        torch.manual_seed(seed)\n",
-        "train.py": "import torch\nfrom mlf_core import MLFCore\nMLFCore.set_pytorch_random_seeds(0)\nloss.backward()\n",
+        "mlf_core.py": "import torch\n\nclass MLFCore:\n    @staticmethod\n"
+                       "    def set_pytorch_random_seeds(seed):\n        torch.manual_seed(seed)\n",
+        "train.py": "import torch\nfrom mlf_core import MLFCore\nMLFCore.set_pytorch_random_seeds(0)\n"
+                    "loss.backward()\n",
     })
     assert codes(invoke([str(project), "--no-cache"])[1]) == []
     (project / "train.py").write_text("import torch\nloss.backward()\n", encoding="utf-8")
@@ -185,8 +190,10 @@ def test_seeding_in_a_class_method_counts(project: Path) -> None:
 
 def test_a_helper_only_called_by_an_uncalled_helper_does_not_count(project: Path) -> None:
     write(project, {
-        "repro.py": "import torch\n\ndef _seed_torch(s):\n    torch.manual_seed(s)\n\ndef set_seeds(s):\n    _seed_torch(s)\n",
-        "train.py": "import torch\nimport repro\n\ndef main():\n    loss.backward()\n\nif __name__ == '__main__':\n    main()\n",
+        "repro.py": "import torch\n\ndef _seed_torch(s):\n    torch.manual_seed(s)\n\ndef set_seeds(s):\n"
+                    "    _seed_torch(s)\n",
+        "train.py": "import torch\nimport repro\n\ndef main():\n    loss.backward()\n\n"
+                    "if __name__ == '__main__':\n    main()\n",
     })
     assert codes(invoke([str(project), "--no-cache"])[1]) == ["MLF110"]
     (project / "train.py").write_text(
@@ -197,7 +204,8 @@ def test_a_helper_only_called_by_an_uncalled_helper_does_not_count(project: Path
 
 def test_file_level_noqa_with_a_reason_exempts_the_file_and_its_facts(project: Path) -> None:
     write(project, {
-        "probe.py": "# mlf-lint: noqa  (runs the ops on purpose)\nimport torch\ntorch.use_deterministic_algorithms(True)\ntorch.histc(x)\n",
+        "probe.py": "# mlf-lint: noqa  (runs the ops on purpose)\nimport torch\n"
+                    "torch.use_deterministic_algorithms(True)\ntorch.histc(x)\n",
         "train.py": "import torch\nx.index_add_(0, i, s)\n",
     })
     code, out, _ = invoke([str(project), "--no-cache"])

@@ -86,8 +86,8 @@ def test_fix_that_would_not_parse_is_dropped() -> None:
     node = next(iter(candidate.plan))
     import libcst as cst
 
-    broken = {node: lambda n: n.with_changes(args=[cst.Arg(cst.Name("x"), keyword=cst.Name("a")),
-                                                     cst.Arg(cst.Name("y"), keyword=cst.Name("a"))])}
+    duplicate_keyword = [cst.Arg(cst.Name("x"), keyword=cst.Name("a")), cst.Arg(cst.Name("y"), keyword=cst.Name("a"))]
+    broken = {node: lambda n: n.with_changes(args=duplicate_keyword)}
     outcome = fixer.apply([type(candidate)(finding, candidate.fixer, broken, candidate.fix)])
     assert outcome.source == source and not outcome.applied
     assert "would not parse" in outcome.messages[0]

@@ -75,7 +75,8 @@ def test_off_by_default_codes_stay_off_in_flake8(fixture_tree: Path) -> None:
 def test_flake8_uses_project_facts_and_columns(tmp_path: Path) -> None:
     write(tmp_path, {
         "setup.py": "",
-        "seed.py": "import torch\n\ndef seed_all(s):\n    torch.manual_seed(s)\n    torch.use_deterministic_algorithms(True)\n",
+        "seed.py": "import torch\n\ndef seed_all(s):\n    torch.manual_seed(s)\n"
+                   "    torch.use_deterministic_algorithms(True)\n",
         "train.py": "import torch\nfrom seed import seed_all\nseed_all(0)\nloss.backward()\ny =  torch.histc(x)\n",
     })
     proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "MLF", "train.py"], cwd=tmp_path,
@@ -94,8 +95,10 @@ def test_flake8_noqa(tmp_path: Path) -> None:
 
 def test_plugin_uses_an_existing_cache_but_creates_none(tmp_path: Path) -> None:
     write(tmp_path, {"setup.py": "", "a.py": "import torch\ntorch.manual_seed(0)\nloss.backward()\n"})
-    run = lambda: subprocess.run([sys.executable, "-m", "flake8", "--select", "MLF", "a.py"], cwd=tmp_path,
-                                 capture_output=True, text=True, timeout=300)
+
+    def run() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "flake8", "--select", "MLF", "a.py"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
     assert run().returncode == 0
     assert not (tmp_path / ".mlf_lint_cache").exists()
     subprocess.run([sys.executable, "-m", "mlf_lint", "."], cwd=tmp_path, capture_output=True, timeout=300)

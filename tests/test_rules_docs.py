@@ -132,7 +132,8 @@ WORKFLOWS = [REPO / "docs/github-workflow.yml", REPO / ".github/workflows/mlf-li
 def test_workflow_runs_sarif_and_uploads_it() -> None:
     # The repository's own copy installs its checkout instead of the published package.
     own = WORKFLOWS[1].read_text().replace(
-        "python -m pip install .  # this repository lints itself with its own checkout", "python -m pip install mlf-lint")
+        "python -m pip install .  # this repository lints itself with its own checkout",
+        "python -m pip install mlf-lint")
     assert WORKFLOWS[0].read_text() == own
     flow = yaml.safe_load(WORKFLOWS[0].read_text())
     job = flow["jobs"]["mlf-lint"]

@@ -262,7 +262,7 @@ def test_interactive_prompts_reask_a_bad_name(tmp_path: Path) -> None:
 ])
 def test_bad_names_are_refused(tmp_path: Path, name: str, message: str) -> None:
     result = cli_runner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", name,
-                                      "-o", str(tmp_path / "out"), "--no-lint"])
+                                       "-o", str(tmp_path / "out"), "--no-lint"])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
@@ -273,7 +273,7 @@ def test_existing_non_empty_folder_is_never_overwritten(tmp_path: Path) -> None:
     keep = tmp_path / "demo" / "notes.txt"
     keep.write_text("mine", encoding="utf-8")
     result = cli_runner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo",
-                                      "-o", str(tmp_path), "--no-lint"])
+                                       "-o", str(tmp_path), "--no-lint"])
     assert result.exit_code == 2
     assert "exists and is not empty" in result.output
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == ["notes.txt"]
@@ -316,7 +316,7 @@ def test_github_failure_keeps_the_project(tmp_path: Path, monkeypatch: pytest.Mo
     fake.publish_new_project = refuse  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "mlf_lint.scaffold.github", fake)
     result = cli_runner().invoke(cli, ["create", "-t", "mlflow-xgboost", "--no-input", "-n", "demo",
-                                      "-o", str(tmp_path), "--no-lint", "--github"])
+                                       "-o", str(tmp_path), "--no-lint", "--github"])
     assert result.exit_code == 1
     assert "401 Bad credentials" in result.output and "Traceback" not in result.output
     assert (tmp_path / "demo" / "MLproject").is_file()

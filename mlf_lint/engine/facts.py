@@ -20,7 +20,8 @@ Where = Tuple[str, int]
 class ProjectFacts:
     # Seeding, each with where it happens (a call in a helper counts where the helper is called).
     torch_seeded: List[Where] = field(default_factory=list)        # torch.manual_seed, seed_everything
-    torch_deterministic: List[Where] = field(default_factory=list)  # use_deterministic_algorithms(True), Trainer(deterministic=True)
+    # use_deterministic_algorithms(True), Trainer(deterministic=True)
+    torch_deterministic: List[Where] = field(default_factory=list)
     torch_deterministic_api: List[Where] = field(default_factory=list)  # use_deterministic_algorithms(True) itself
     torch_deterministic_warn_only: List[Where] = field(default_factory=list)
     cudnn_deterministic: List[Where] = field(default_factory=list)

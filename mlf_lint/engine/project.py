@@ -71,8 +71,10 @@ class _FactCollector:
             if isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "update"):
                 self._environ_call(node, scope)
             return
-        arg = lambda key, pos=None: (lambda n: ABSENT if n is None else literal(n, self.constants))(
-            argument(node, key, pos))
+
+        def arg(key: str, pos: Optional[int] = None) -> object:
+            found = argument(node, key, pos)
+            return ABSENT if found is None else literal(found, self.constants)
         if name in ("torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all"):
             self.add("torch_seeded", node, scope)
         elif name == "lightning.pytorch.seed_everything":

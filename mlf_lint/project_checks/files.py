@@ -15,7 +15,7 @@ def read_text(path: Path, rel: str) -> Tuple[Optional[str], Optional[Finding]]:
     try:
         if path.stat().st_size > MAX_BYTES:
             return None, make("MLF912", rel, 1, f"{rel} is larger than {MAX_BYTES // (1024 * 1024)} MiB: "
-                                               "not read as a project file. Exclude it or split it.")
+                              "not read as a project file. Exclude it or split it.")
         data = path.read_bytes()
     except OSError as exc:
         return None, make("MLF912", rel, 1, f"{rel} cannot be read ({exc.strerror or exc}): its settings "

@@ -19,7 +19,8 @@ _VALUE_OPTIONS = {
     "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
     "--no-binary", "--only-binary", "--use-feature", "--config-settings", "-C", "--global-option",
 }
-_INCLUDE_OPTIONS = {"-r": "requirement", "--requirement": "requirement", "-c": "constraint", "--constraint": "constraint"}
+_INCLUDE_OPTIONS = {"-r": "requirement", "--requirement": "requirement",
+                    "-c": "constraint", "--constraint": "constraint"}
 _FLAG_OPTIONS = {"--pre", "--prefer-binary", "--require-hashes", "--no-index"}
 _PER_REQ_OPTION = re.compile(r"\s--(hash|config-settings|global-option|install-option)(=|\s+)\S+")
 # Files that describe tooling (tests, docs, linters), not the environment a result is computed in.

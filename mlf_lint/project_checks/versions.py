@@ -87,8 +87,8 @@ def file_versions(path: Path, text: str) -> List[Tuple[str, str, bool]]:
         pins = pyproject.pyproject_pins(loads(text), text, name)[0]
     elif dockerfile.is_dockerfile_name(name):
         parsed = dockerfile.instructions(text)
-        out = [(lib, ver, True) for lib, ver in filter(None, map(dockerfile.image_library_version,
-                                                                  dockerfile.base_images(parsed)))]
+        images = filter(None, map(dockerfile.image_library_version, dockerfile.base_images(parsed)))
+        out = [(lib, ver, True) for lib, ver in images]
         return out + _from_pins(dockerfile.install_pins(parsed, name)[0])
     return _from_pins(pins)
 

@@ -16,5 +16,3 @@ def imports_tensorflow(ctx: ModuleContext) -> bool:
     """The module imports TensorFlow/Keras, or the project does (a train.py that fits a model
     built in model.py need not import TensorFlow itself)."""
     return ctx.imports_any("tensorflow", "keras", "tf_keras") or bool(ctx.facts.frameworks.get("tensorflow"))
-
-
