@@ -6,11 +6,12 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, List, NoReturn, Optional, Tuple
+from typing import List, NoReturn, Optional, Tuple
 
 import click
 
 from mlf_lint.engine.config import Config, ConfigError, check_codes, load_config
+from mlf_lint.project_checks.versions import parse_target_versions
 from mlf_lint.fix.cli import FixFlags, fix_options, handle_fix_flags
 from mlf_lint.report import FORMATS
 
@@ -26,22 +27,6 @@ def _codes(values: Tuple[str, ...], flag: str) -> List[str]:
     codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
     check_codes(codes, flag)
     return codes
-
-
-def parse_target_versions(specs: Tuple[str, ...]) -> Dict[str, str]:
-    try:
-        from mlf_lint.project_checks.versions import parse_target_versions as parse
-    except ImportError:  # pragma: no cover
-        parse = None
-    if parse is not None:
-        return parse(list(specs))
-    result = {}
-    for spec in specs:
-        if "=" not in spec:
-            raise ValueError(f"--target-version {spec!r}: expected LIBRARY=VERSION, e.g. torch=2.4")
-        lib, ver = spec.split("=", 1)
-        result[lib.strip().lower()] = ver.strip()
-    return result
 
 
 def _common_root(paths: List[Path]) -> Path:
@@ -160,7 +145,7 @@ def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_
         config.exclude = list(exclude)
     if extend_exclude:
         config.extend_exclude = [*config.extend_exclude, *extend_exclude]
-    versions = parse_target_versions(tuple(config.target_version) + tuple(target_version))
+    versions = parse_target_versions([*config.target_version, *target_version])
     progress = _Progress() if sys.stderr.isatty() and fmt == "text" else None
     options = Options(paths=targets, config=config, root=root, base=_base(targets),
                       target_versions=versions, use_cache=not no_cache, cache_dir=cache_dir,

@@ -18,10 +18,11 @@ _ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) 
 
 def _project_facts(filename: str):
     from mlf_lint.engine.cache import Cache
-    from mlf_lint.engine.config import ConfigError, load_config
-    from mlf_lint.engine.files import discover, is_code
+    from mlf_lint.engine.config import Config, ConfigError, load_config
+    from mlf_lint.engine.files import relative
     from mlf_lint.engine.project import find_root
-    from mlf_lint.engine.runner import _read, collect_facts
+    from mlf_lint.engine.runner import _read, collect_facts, discover_root
+    from mlf_lint.project_checks.versions import parse_target_versions
 
     folder = Path(filename).resolve().parent
     root = _ROOTS.get(folder)
@@ -32,26 +33,13 @@ def _project_facts(filename: str):
     try:
         config = load_config(root)
     except ConfigError:
-        from mlf_lint.engine.config import Config
-
-        config = Config()
+        config = Config()  # flake8 has no channel for it; `mlf-lint` reports a broken config
+    code, project_files = discover_root(root, config)
+    sources = [_read(p, relative(p, root)) for p in code]
     try:
-        from mlf_lint import project_checks
-
-        is_project_file = project_checks.is_project_file
-    except (ImportError, AttributeError):  # pragma: no cover
-        is_project_file = None
-    files = discover([root], root, [*config.exclude, *config.extend_exclude], config.respect_gitignore,
-                     is_project_file)
-    sources = [_read(p, p.relative_to(root).as_posix()) for p in files if is_code(p)]
-    targets = {}
-    if config.target_version:
-        from mlf_lint.cli_check import parse_target_versions
-
-        try:
-            targets = parse_target_versions(tuple(config.target_version))
-        except ValueError:
-            targets = {}
+        targets = parse_target_versions(list(config.target_version))
+    except ValueError:
+        targets = {}
     # The CLI's cache also serves the plugin: per-file fact summaries and the project's code facts
     # are keyed by content, so an editor's flake8 run reuses what the last run computed. The
     # plugin updates a cache folder that exists but never creates one: flake8 may find project
@@ -59,7 +47,7 @@ def _project_facts(filename: str):
     cache_dir = Path(config.cache_dir) if config.cache_dir else Path(".mlf_lint_cache")
     cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
     cache = Cache(cache_dir, config.key()) if cache_dir.is_dir() else None
-    facts = collect_facts(root, sources, cache, [p for p in files if not is_code(p)], targets)
+    facts = collect_facts(root, sources, cache, project_files, targets)
     if cache is not None:
         cache.save({s.digest for s in sources})
     _FACTS[root] = facts

@@ -67,7 +67,7 @@ def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect
             for d in sorted(dirnames):
                 if d in SKIP_DIRS or (d.startswith(".") and d != ".github") or _is_virtualenv(here / d):
                     continue
-                if exclude and _excluded(_rel(here / d, root), exclude):
+                if exclude and _excluded(relative(here / d, root), exclude):
                     continue
                 keep.append(d)
             dirnames[:] = keep
@@ -75,7 +75,7 @@ def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect
                 file = here / name
                 if not (is_code(file) or (project_file is not None and project_file(file))):
                     continue
-                if exclude and _excluded(_rel(file, root), exclude):
+                if exclude and _excluded(relative(file, root), exclude):
                     continue
                 walked.append(file)
     if respect_gitignore and walked:
@@ -84,7 +84,8 @@ def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect
     return sorted(set(found) | set(walked))
 
 
-def _rel(path: Path, root: Path) -> str:
+def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form, or as given when it lies outside."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

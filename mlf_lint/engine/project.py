@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine import noqa
 from mlf_lint.engine.astwalk import children as _children
@@ -291,20 +291,3 @@ def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sour
         queue.extend(graph.get(name, ()))
         queue.extend(classes.get(name, ()))
     return seen & set(helpers)
-
-
-def iter_fact_sources(files: Iterable[Path], root: Path) -> Dict[str, str]:
-    sources = {}
-    for path in files:
-        try:
-            sources[relpath(path, root)] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-    return sources
-
-
-def relpath(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -14,9 +14,11 @@ from mlf_lint.engine.cache import Cache, content_hash, fact_digests
 from mlf_lint.engine.check import UNREADABLE, check_source
 from mlf_lint.engine.config import Config
 from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint.engine.files import discover, is_code
+from mlf_lint import project_checks
+from mlf_lint.engine.files import discover, is_code, relative
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.result import RunResult
+from mlf_lint.project_checks.versions import pinned_versions
 
 PARALLEL_THRESHOLD = 48  # below this many files to analyse, forking costs more than it saves
 
@@ -41,14 +43,6 @@ class SourceFile:
     digest: str
     text: Optional[str]             # None when unreadable
     problem: Optional[str] = None
-
-
-def _project_checks():
-    try:
-        from mlf_lint import project_checks
-    except ImportError:  # pragma: no cover - the package always ships it
-        return None
-    return project_checks if hasattr(project_checks, "check_project") else None
 
 
 def _read(path: Path, rel: str) -> SourceFile:
@@ -94,11 +88,11 @@ def _analyse_text(rel: str, text: str, facts: ProjectFacts, enabled: Set[str]) -
 
 
 # -- the run -------------------------------------------------------------------------------------
-def _rel(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
+def discover_root(root: Path, config: Config) -> Tuple[List[Path], List[Path]]:
+    """Every code file and every project file under ``root``, as the config excludes them."""
+    files = discover([root], root, [*config.exclude, *config.extend_exclude], config.respect_gitignore,
+                     project_checks.is_project_file)
+    return [p for p in files if is_code(p)], [p for p in files if not is_code(p)]
 
 
 def collect_facts(root: Path, sources: Sequence[SourceFile], cache: Optional[Cache],
@@ -108,7 +102,7 @@ def collect_facts(root: Path, sources: Sequence[SourceFile], cache: Optional[Cac
     for src in sources:
         if src.text is None or not src.rel.endswith(".py"):
             continue
-        texts[project.relpath(src.path, root)] = src
+        texts[relative(src.path, root)] = src
     # The code-derived facts of an unchanged set of files are reused as a whole.
     code_key = content_hash("\n".join(f"{rel}\0{src.digest}" for rel, src in sorted(texts.items())).encode())
     facts = cache.code_facts(str(root), code_key) if cache else None
@@ -123,13 +117,9 @@ def collect_facts(root: Path, sources: Sequence[SourceFile], cache: Optional[Cac
         facts = project.combine(summaries, {rel: src.text or "" for rel, src in texts.items()})
         if cache:
             cache.put_code_facts(str(root), code_key, facts)
-    checks = _project_checks()
-    if checks is not None:
-        for name, places in checks.collect_env_vars(root, list(project_files)).items():
-            facts.env_vars.setdefault(name, []).extend(places)
-        from mlf_lint.project_checks.versions import pinned_versions
-
-        facts.versions.update(pinned_versions(root))
+    for name, places in project_checks.collect_env_vars(root, list(project_files)).items():
+        facts.env_vars.setdefault(name, []).extend(places)
+    facts.versions.update(pinned_versions(root))
     facts.versions.update(target_versions)
     return facts
 
@@ -139,7 +129,7 @@ def _under(path: Path, folder: Path) -> bool:
 
 
 def _project_facts(options: Options, sources: List[SourceFile], project_files: List[Path],
-                   cache: Optional[Cache], checks) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path]]:
+                   cache: Optional[Cache]) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path]]:
     """Facts per project root. Each file's root is found from the file (as the flake8 plugin does),
     and a root's facts come from every code file under it, also those outside the checked paths."""
     config = options.config
@@ -156,14 +146,8 @@ def _project_facts(options: Options, sources: List[SourceFile], project_files: L
     for root in sorted(set(file_root.values())):
         pool = [src for path, src in known.items() if _under(path, root)]
         if not any(_under(root, p) for p in checked if p.is_dir()):
-            extra = discover([root], root, [*config.exclude, *config.extend_exclude], config.respect_gitignore)
-            pool += [_read(p, _rel(p, options.base)) for p in extra if is_code(p) and p not in known]
-            if checks is not None:
-                more = discover([root], root, [*config.exclude, *config.extend_exclude],
-                                config.respect_gitignore, checks.is_project_file)
-                root_project_files = [p for p in more if not is_code(p)]
-            else:
-                root_project_files = []
+            code, root_project_files = discover_root(root, config)
+            pool += [_read(p, relative(p, options.base)) for p in code if p not in known]
         else:
             root_project_files = [p for p in project_files if _under(p, root)]
         by_root[root] = collect_facts(root, pool, cache, root_project_files, options.target_versions)
@@ -173,19 +157,18 @@ def _project_facts(options: Options, sources: List[SourceFile], project_files: L
 def run(options: Options) -> RunResult:
     config = options.config
     enabled = config.enabled_codes()
-    checks = _project_checks()
     files = discover(options.paths, options.root, [*config.exclude, *config.extend_exclude],
-                     config.respect_gitignore, checks.is_project_file if checks else None)
+                     config.respect_gitignore, project_checks.is_project_file)
     code_files = [p for p in files if is_code(p)]
     project_files = [p for p in files if not is_code(p)]
-    sources = [_read(p, _rel(p, options.base)) for p in code_files]
+    sources = [_read(p, relative(p, options.base)) for p in code_files]
     cache = None
     if options.use_cache:
         folder = options.cache_dir or Path(config.cache_dir or options.root / ".mlf_lint_cache")
         if not folder.is_absolute():
             folder = options.root / folder
         cache = Cache(folder, config.key())
-    facts_by_root, file_root = _project_facts(options, sources, project_files, cache, checks)
+    facts_by_root, file_root = _project_facts(options, sources, project_files, cache)
     roots = sorted(facts_by_root)
     root_index = {root: i for i, root in enumerate(roots)}
 
@@ -234,14 +217,14 @@ def run(options: Options) -> RunResult:
                 options.progress(done, total)
             _record(rel, found, used, findings, cache, digests, facts_of[rel])
 
-    if checks is not None and project_files:
+    if project_files:
         for root in roots or [options.root]:
             mine = [p for p in project_files if _under(p, root)
                     and not any(r != root and _under(r, root) and _under(p, r) for r in roots)]
             if not mine:
                 continue
             facts = facts_by_root.get(root) or ProjectFacts()
-            for finding in checks.check_project(root, mine, facts):
+            for finding in project_checks.check_project(root, mine, facts):
                 if finding.code in enabled:
                     findings.append(_rebase(finding, root, options.base))
     failed = {path for path, _ in unanalysed}
@@ -268,7 +251,7 @@ def _record(rel: str, found: List[Finding], used: Set[str], findings: List[Findi
 def _rebase(finding: Finding, root: Path, base: Path) -> Finding:
     if root == base:
         return finding
-    path = _rel((root / finding.path).resolve(), base)
+    path = relative((root / finding.path).resolve(), base)
     from dataclasses import replace
 
     return replace(finding, path=path)
