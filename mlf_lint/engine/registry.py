@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
@@ -109,15 +109,20 @@ def _rule_from(data: dict, source: str) -> Rule:
         raise RuntimeError(f"{source}: rule {data.get('code', '?')} lacks {exc}") from None
 
 
+def read_table(path: Path) -> Any:
+    """A packaged data table (rule metadata, op tables), with libyaml's loader where present."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+
 @functools.lru_cache(maxsize=None)
 def all_rules() -> Dict[str, Rule]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     rules: Dict[str, Rule] = {}
     for rel in RULE_TABLES:
         path = PACKAGE_ROOT / rel
         if not path.exists():
             continue
-        for entry in yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or ():
+        for entry in read_table(path) or ():
             rule = _rule_from(entry, rel)
             if rule.code in rules:
                 raise RuntimeError(f"{rel}: duplicate rule code {rule.code}")

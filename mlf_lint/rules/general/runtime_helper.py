@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Set
 
-import yaml
 
 from mlf_lint.engine.context import ABSENT, ModuleContext
 from mlf_lint.engine.evaluate import literal
+from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 
 MARKER = re.compile(r"^#\s*mlf-lint:\s*runtime-helper=(\w+)", re.M)
@@ -26,8 +26,7 @@ CODE = "MLF050"
 
 @functools.lru_cache(maxsize=None)
 def requirements() -> Dict[str, Dict[str, Dict[str, List[Dict[str, Any]]]]]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load((Path(__file__).parent / "runtime_helper.yaml").read_text(encoding="utf-8"), Loader=loader)
+    return read_table(Path(__file__).parent / "runtime_helper.yaml")
 
 
 def _bodies(ctx: ModuleContext, function: ast.FunctionDef, functions: Dict[str, ast.FunctionDef]) -> List[ast.AST]:

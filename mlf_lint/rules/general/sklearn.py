@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Tuple
 
-import yaml
 
 from mlf_lint.engine.context import ABSENT, UNKNOWN, ModuleContext
+from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.rules.general import astutil
 
@@ -23,8 +23,7 @@ class Entry:
 
 @functools.lru_cache(maxsize=None)
 def load_table() -> Dict[str, Entry]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load((Path(__file__).parent / "sklearn.yaml").read_text(encoding="utf-8"), Loader=loader)
+    raw = read_table(Path(__file__).parent / "sklearn.yaml")
     table: Dict[str, Entry] = {}
     for data in raw:
         conditions = tuple((c["arg"], tuple(c["in"]), c.get("default", ABSENT)) for c in data.get("when", ()))

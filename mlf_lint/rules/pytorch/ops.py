@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
 
 from mlf_lint.engine.context import ABSENT, UNKNOWN, ModuleContext
 from mlf_lint.engine.evaluate import argument
+from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
 
@@ -82,8 +82,7 @@ def _entry(data: Dict[str, Any]) -> OpEntry:
 
 @functools.lru_cache(maxsize=None)
 def load_table() -> Tuple[Dict[str, List[OpEntry]], Dict[str, List[OpEntry]]]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load((Path(__file__).parent / "ops.yaml").read_text(encoding="utf-8"), Loader=loader)
+    raw = read_table(Path(__file__).parent / "ops.yaml")
     functions: Dict[str, List[OpEntry]] = {}
     methods: Dict[str, List[OpEntry]] = {}
     for data in raw:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
 
 from mlf_lint.engine.context import ABSENT, UNKNOWN, ModuleContext
 from mlf_lint.engine.evaluate import argument, literal
+from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.rules.general import astutil
 from mlf_lint.rules.tensorflow.mode import op_determinism_on
@@ -38,8 +38,7 @@ class Entry:
 
 @functools.lru_cache(maxsize=None)
 def load_table() -> Dict[str, List[Entry]]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load((Path(__file__).parent / "ops.yaml").read_text(encoding="utf-8"), Loader=loader)
+    raw = read_table(Path(__file__).parent / "ops.yaml")
     table: Dict[str, List[Entry]] = {}
     for data in raw:
         conditions = tuple((c["arg"], c.get("pos"), tuple(c["in"]), c.get("default", ABSENT))
