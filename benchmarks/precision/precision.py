@@ -153,13 +153,17 @@ def percent(value: Optional[float]) -> str:
     return "-" if value is None else f"{100 * value:.0f} %"
 
 
-def table(tallies: Dict[str, Tally]) -> str:
+def table(tallies: Dict[str, Tally], markdown: bool = False) -> str:
     head = ("code", "findings", "TRUE", "FALSE", "DEBAT", "unlab", "extrap", "gone T/F/D", "precision", "hand-checked")
     rows = [head]
     for code, t in tallies.items():
         gone = "{TRUE}/{FALSE}/{DEBATABLE}".format(**t.gone)
         rows.append((code, str(t.findings), str(t.true), str(t.false), str(t.debatable), str(t.unlabelled),
                      str(t.extrapolated), gone, percent(t.precision), percent(t.hand_precision)))
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "| --- |" + " ---: |" * (len(head) - 1))
+        return "\n".join(lines)
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(row, widths))) for row in rows)
@@ -210,8 +214,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         "or name); repeatable")
     parser.add_argument("--code", action="append", default=[], help="only codes starting with this; repeatable")
     parser.add_argument("--show", choices=SHOW, help="list these findings (or labels) with message and location")
-    parser.add_argument("--format", choices=("text", "json", "tsv"), default="text",
-                        help="tsv: the --show listing as verdict-file rows (verdict TODO for unlabelled ones)")
+    parser.add_argument("--format", choices=("text", "markdown", "json", "tsv"), default="text",
+                        help="markdown: the table for a note; tsv: the --show listing as verdict-file rows "
+                        "(verdict TODO for unlabelled ones)")
     parser.add_argument("--verdicts", type=Path, default=HERE / "verdicts.tsv")
     parser.add_argument("--repos-file", type=Path, default=HERE / "repos.tsv")
     parser.add_argument("--checkout", type=Path, default=CHECKOUT, help="the mlf-lint checkout to run "
@@ -299,9 +304,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         state = run.error or (f"{run.findings} findings{timing}; {mine.true} TRUE, {mine.false} FALSE, "
                               f"{mine.debatable} DEBATABLE, {mine.unlabelled} unlabelled, "
                               f"{sum(mine.gone.values())} gone; precision {percent(mine.precision)}")
-        print(f"{run.repo} @ {run.commit[:12]}: {state}")
+        print(f"{'- ' if args.format == 'markdown' else ''}{run.repo} @ {run.commit[:12]}: {state}")
     print()
-    print(table(tallies))
+    print(table(tallies, markdown=args.format == "markdown"))
     moved = sum(1 for m in matched if m.how == "position")
     if moved:
         print(f"\n{moved} finding(s) matched by position only (the line's text changed): --show position")
