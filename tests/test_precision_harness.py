@@ -184,7 +184,11 @@ def test_the_script_lints_a_repository_and_tolerates_a_shift(tmp_path: Path) -> 
     assert "\tpandas\tTODO\tyes\t" in stubs.stdout
 
     text = _run(*common, "--load", str(tmp_path / "saved"), "--code", "MLF010")
-    assert text.returncode == 0 and "MLF010" in text.stdout and "MLF501" not in text.stdout.split("code")[1]
+    assert text.returncode == 0, text.stderr
+    rows = text.stdout.splitlines()
+    table = rows[next(i for i, row in enumerate(rows) if row.startswith("code ")):]
+    assert [row.split()[0] for row in table[1:]] == ["MLF010", "all"]
+    assert table[1].split()[1:4] == ["1", "1", "0"]   # findings, TRUE, FALSE
 
 
 def test_the_script_reports_bad_input_in_one_line(tmp_path: Path) -> None:
@@ -195,3 +199,6 @@ def test_the_script_reports_bad_input_in_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "no repository matches no-such-repo" in proc.stderr
     proc = _run("--corpus", str(tmp_path), "--repo", "yolov5", "--load", str(tmp_path))
     assert proc.returncode == 2 and "not in" in proc.stderr
+    proc = _run("--checkout", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith("is not an mlf-lint checkout (no mlf_lint/__init__.py)")

@@ -47,7 +47,9 @@ class RepoRun:
 
 
 class Sources:
-    """Lines of the corpus files, read once; a notebook's lines per code cell."""
+    """Lines of the corpus files, read once; a notebook's lines per code cell (numbered as mlf-lint
+    numbers them: code cells only, 1-based). Read here rather than through mlf_lint's notebook
+    module so the harness depends on no internal module and can measure any checkout (--checkout)."""
 
     def __init__(self) -> None:
         self._files: Dict[Path, Optional[List[List[str]]]] = {}
@@ -229,6 +231,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.format == "tsv" and not args.show:
         parser.error("--format tsv lists findings: give --show too")
 
+    if not args.load and not (args.checkout / "mlf_lint" / "__init__.py").is_file():
+        print(f"precision: {args.checkout} is not an mlf-lint checkout (no mlf_lint/__init__.py)", file=sys.stderr)
+        return 2
     try:
         labels = read_labels(args.verdicts.read_text(encoding="utf-8"), args.verdicts.name)
         repos = read_repos(args.repos_file)
@@ -277,6 +282,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     tallies = tally(matched, gone)
     entries = listing(args.show, matched, gone) if args.show else []
     status = 2 if any(run.error for run in runs.values()) else 0
+    measured = "saved reports" if args.load else f"{args.checkout} @ {git_head(args.checkout)[:12] or 'no commit'}"
 
     if args.format == "tsv":
         for item, label in entries:
@@ -284,6 +290,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return status
     if args.format == "json":
         print(json.dumps({
+            "checkout": measured,
             "repos": [{"repo": r.repo, "commit": r.commit, "findings": r.findings, "seconds": round(r.seconds, 2),
                        "error": r.error} for r in runs.values()],
             "codes": {code: t.as_dict() for code, t in tallies.items()},
@@ -297,6 +304,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                          "matched": item.how if item else "gone"} for item, label in entries],
         }, indent=2))
         return status
+    print(f"mlf-lint from {measured}")
     for run in runs.values():
         mine = tally([m for m in matched if m.finding.repo == run.repo],
                      [label for label in gone if label.repo == run.repo])["all"]
@@ -317,4 +325,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:   # the reader stopped (| head): not an error worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
