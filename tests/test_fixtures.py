@@ -7,7 +7,7 @@ import pytest
 
 from fixture_support import actual, expectations, fixture_files
 
-FILES = fixture_files("general", "pytorch", "tensorflow", "xgboost")
+FILES = fixture_files("general", "pytorch", "tensorflow", "xgboost", "jax")
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")

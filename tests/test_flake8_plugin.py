@@ -45,7 +45,7 @@ def fixture_tree(tmp_path_factory) -> Path:
     treats it; the top folder is a project too, so both tools see several roots at once."""
     root = tmp_path_factory.mktemp("fixtures")
     (root / "setup.py").write_text("", encoding="utf-8")
-    for folder in ("general", "pytorch", "tensorflow", "xgboost"):
+    for folder in ("general", "pytorch", "tensorflow", "xgboost", "jax"):
         for path in sorted((FIXTURES / folder).glob("*.py")):
             project = root / folder / path.stem
             project.mkdir(parents=True)

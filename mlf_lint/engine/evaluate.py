@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
@@ -37,3 +37,43 @@ def argument(call: ast.Call, name: Optional[str], pos: Optional[int]) -> Optiona
 
 def has_star_kwargs(call: ast.Call) -> bool:
     return any(kw.arg is None for kw in call.keywords)
+
+
+def partial_text(node: ast.AST, constants: Dict[str, Any], unknown: str = "?") -> Optional[str]:
+    """The text of a string expression with the parts that are not static replaced by ``unknown``:
+    ``os.environ.get("X", "") + " --flag"`` -> ``"? --flag"``, ``f"{a} --flag"`` -> ``"? --flag"``,
+    ``" ".join(["--a", b])`` -> ``"--a ?"``. None when no part of it is known."""
+    parts: List[str] = []
+    known = _text_parts(node, constants, unknown, parts)
+    return "".join(parts) if known else None
+
+
+def _text_parts(node: ast.AST, constants: Dict[str, Any], unknown: str, out: List[str]) -> bool:
+    value = literal(node, constants)
+    if isinstance(value, str):
+        out.append(value)
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _text_parts(node.left, constants, unknown, out)
+        return _text_parts(node.right, constants, unknown, out) or left
+    if isinstance(node, ast.JoinedStr):
+        known = False
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                out.append(part.value)
+                known = True
+            else:
+                out.append(unknown)
+        return known
+    func = node.func if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr == "join" and isinstance(func.value, ast.Constant) \
+            and isinstance(func.value.value, str) and len(node.args) == 1 \
+            and isinstance(node.args[0], (ast.List, ast.Tuple)):
+        known = False
+        for index, item in enumerate(node.args[0].elts):
+            if index:
+                out.append(func.value.value)
+            known = _text_parts(item, constants, unknown, out) or known
+        return known
+    out.append(unknown)
+    return False

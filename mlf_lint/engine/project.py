@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine import noqa
 from mlf_lint.engine.astwalk import children as _children
-from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
+from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal, partial_text
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.names import ImportMap
 
@@ -21,10 +21,16 @@ ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py", "MLproject", 
                 "environment.yml", "tox.ini")
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
-                 "environ", "putenv", "num_workers", "default_rng")
+                 "environ", "putenv", "num_workers", "default_rng", "jax_platform", "set_backend")
 _FRAMEWORK_IMPORT = re.compile(
-    r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost)\b", re.M)
-_FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
+    r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost|jax|flax|optax|equinox"
+    r"|haiku)\b", re.M)
+_FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow", "flax": "jax",
+              "optax": "jax", "equinox": "jax", "haiku": "jax"}
+# Configuration calls that stand for an environment variable: jax.config.update("jax_platforms", v)
+# is JAX_PLATFORMS=v (the option's default is read from that variable); keras.config.set_backend(v)
+# is KERAS_BACKEND=v.
+_JAX_CONFIG_ENV = {"jax_platforms": "JAX_PLATFORMS", "jax_platform_name": "JAX_PLATFORM_NAME"}
 _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
 
 # A summary of one file, as plain data so the cache can store it:
@@ -114,6 +120,12 @@ class _FactCollector:
             self.add("random_seeded", node, scope)
         elif name in ("os.putenv", "os.environ.setdefault"):
             self._env_pair(node, scope)
+        elif name == "jax.config.update" and len(node.args) >= 2:
+            option = literal(node.args[0], self.constants)
+            if option in _JAX_CONFIG_ENV:
+                self._env(ast.Constant(_JAX_CONFIG_ENV[option]), node.args[1], node)
+        elif name == "tensorflow.keras.config.set_backend" and node.args:
+            self._env(ast.Constant("KERAS_BACKEND"), node.args[0], node)
         elif name == "os.environ.update":
             self._environ_call(node, scope)
 
@@ -134,8 +146,12 @@ class _FactCollector:
     def _env(self, key: Optional[ast.AST], value: ast.AST, node: ast.AST) -> None:
         name = literal(key, self.constants) if key is not None else UNKNOWN
         val = literal(value, self.constants)
+        if not isinstance(val, str):
+            # Known text survives ("? --xla_gpu_deterministic_ops=true" for flags appended to the
+            # inherited value); "?" stands for the parts that are not static.
+            val = partial_text(value, self.constants) or "?"
         if isinstance(name, str):
-            self.env.append((name, node.lineno, val if isinstance(val, str) else "?"))
+            self.env.append((name, node.lineno, val))
 
     def assign(self, node: ast.Assign, scope: Optional[str]) -> None:
         for target in node.targets:

@@ -20,6 +20,7 @@ RULE_TABLES = (
     "rules/pytorch/rules.yaml",
     "rules/tensorflow/rules.yaml",
     "rules/xgboost/rules.yaml",
+    "rules/jax/rules.yaml",
     "project_checks/rules.yaml",
 )
 LIBRARIES = {
@@ -29,6 +30,7 @@ LIBRARIES = {
     "MLF3": "XGBoost",
     "MLF4": "Environment",
     "MLF5": "Dependencies",
+    "MLF6": "JAX",
     "MLF9": "mlf-lint",
 }
 

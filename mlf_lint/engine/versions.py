@@ -11,6 +11,10 @@ NEWEST_KNOWN = {
     "tensorflow": "2.21.0",
     "keras": "3.15.1",
     "xgboost": "3.4.1",
+    "jax": "0.10.2",
+    "jaxlib": "0.10.2",
+    "flax": "0.12.8",
+    "optax": "0.2.8",
 }
 
 

@@ -36,6 +36,10 @@ RULE_CLASSES = (
     "mlf_lint.rules.tensorflow.runtime:GeneratorUnderStrategy",
     "mlf_lint.rules.tensorflow.runtime:HorovodFusion",
     "mlf_lint.rules.xgboost.params:XgbParams",
+    "mlf_lint.rules.jax.training:MissingXlaDeterminism",
+    "mlf_lint.rules.jax.environment:XlaFlagsTooLate",
+    "mlf_lint.rules.jax.keys:KeyReuse",
+    "mlf_lint.rules.jax.ops:RaisesUnderXlaDeterminism",
 )
 
 

@@ -13,7 +13,7 @@ from mlf_lint.rules.general import astutil
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def _env_writes(ctx: ModuleContext) -> Iterator[Tuple[ast.AST, str]]:
+def env_writes(ctx: ModuleContext) -> Iterator[Tuple[ast.AST, str]]:
     """(node, variable name) of every os.environ[...] = / setdefault / update / os.putenv."""
     for node in ast.walk(ctx.tree):
         if isinstance(node, ast.Assign):
@@ -77,7 +77,7 @@ class EnvironmentTooLate(CodeRule):
         if "PYTHONHASHSEED" not in ctx.source and "CUBLAS_WORKSPACE_CONFIG" not in ctx.source:
             return
         launches = ctx.imports_any("subprocess") or "os.exec" in ctx.source
-        for node, name in _env_writes(ctx):
+        for node, name in env_writes(ctx):
             if name == "PYTHONHASHSEED":
                 if launches:
                     continue  # a launcher: the child processes it starts do see the variable

@@ -18,11 +18,14 @@ SEEDING_FUNCTIONS = frozenset({
     "torch.cuda.manual_seed_all", "tensorflow.random.set_seed", "tensorflow.set_random_seed",
     "tensorflow.compat.v1.set_random_seed", "tensorflow.keras.utils.set_random_seed",
     "tensorflow.random.Generator.from_seed", "lightning.pytorch.seed_everything",
-    "transformers.set_seed", "jax.random.PRNGKey", "jax.random.key",
+    "transformers.set_seed", "jax.random.PRNGKey", "jax.random.key", "flax.nnx.Rngs",
+    "tensorflow.keras.random.SeedGenerator",
 })
 # Methods that seed whatever generator they are called on (torch.Generator().manual_seed(...)).
 SEEDING_METHODS = frozenset({"manual_seed", "seed", "from_seed"})
 SEED_KEYWORDS = frozenset({"seed", "random_state", "random_seed"})
+# Seeding functions whose every keyword is a seed (nnx.Rngs(params=0, dropout=1): one per stream).
+KEYWORD_SEEDS = frozenset({"flax.nnx.Rngs"})
 # Sources of a value that differs every run, and the code that reports them as seeds.
 RUN_VARYING = {
     "time.time": "MLF002", "time.time_ns": "MLF002", "time.perf_counter": "MLF002",
@@ -120,7 +123,8 @@ def _is_seed_sink(ctx: ModuleContext, call: ast.Call, arg: ast.AST) -> bool:
     """``arg`` is passed as the seed of ``call``."""
     for kw in call.keywords:
         if kw.value is arg:
-            return kw.arg in SEED_KEYWORDS or (kw.arg in ("a", "x") and _is_seeding_call(ctx, call))
+            return kw.arg in SEED_KEYWORDS or (kw.arg in ("a", "x") and _is_seeding_call(ctx, call)) \
+                or (kw.arg is not None and ctx.resolve(call.func) in KEYWORD_SEEDS)
     return bool(call.args) and call.args[0] is arg and _is_seeding_call(ctx, call)
 
 

@@ -10,6 +10,7 @@ from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import Version
 from mlf_lint.rules.general import astutil
 from mlf_lint.engine.project import is_test_file
+from mlf_lint.rules.jax.xla import keras_on_jax
 from mlf_lint.rules.tensorflow.mode import imports_tensorflow, op_determinism_on
 
 # Keyword arguments only Keras' Model.fit takes together with a model-like receiver.
@@ -18,7 +19,7 @@ _FIT_KEYWORDS = frozenset({"epochs", "validation_data", "validation_split", "ste
 _DONE = "MLF201.done"
 
 
-def _is_keras_fit(ctx: ModuleContext, node: ast.Call) -> bool:
+def is_keras_fit(ctx: ModuleContext, node: ast.Call) -> bool:
     receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
     name = (dotted(receiver) or "") if receiver is not None else ""
     made_by = ctx.assigned_calls.get(name, "")
@@ -45,7 +46,7 @@ class MissingTfSeedOrDeterminism(CodeRule):
         self._trains(ctx, node, "tf.GradientTape")
 
     def on_method(self, ctx: ModuleContext, node: ast.Call, method: str) -> None:
-        if method == "fit" and not _is_keras_fit(ctx, node):
+        if method == "fit" and not is_keras_fit(ctx, node):
             return
         self._trains(ctx, node, f"{method}()")
 
@@ -55,6 +56,9 @@ class MissingTfSeedOrDeterminism(CodeRule):
         if _in_class(ctx, node):
             return  # a method of a class (a library's trainer, a wrapper): the caller's run is what counts
         ctx.state[_DONE] = True
+        if keras_on_jax(ctx):
+            self._keras_on_jax(ctx, node, shown)
+            return
         mode_on = op_determinism_on(ctx)
         if not ctx.facts.tf_seeded:
             if mode_on:
@@ -74,6 +78,19 @@ class MissingTfSeedOrDeterminism(CodeRule):
                        f"this code trains ({shown}) but the project never turns TensorFlow op determinism "
                        "on: GPU kernels that add with atomics give different results run to run even with a "
                        f"seed. {_switch(ctx.facts.version('tensorflow'))}")
+
+
+    @staticmethod
+    def _keras_on_jax(ctx: ModuleContext, node: ast.Call, shown: str) -> None:
+        """Keras 3 on JAX: seeding is keras.utils.set_random_seed (it counts as tf_seeded), and
+        TensorFlow's op determinism does not reach XLA's JAX backend, so MLF202 steps aside for
+        MLF601 (the XLA flag)."""
+        if not ctx.facts.tf_seeded:
+            ctx.report(node, "MLF201",
+                       f"this code trains ({shown}) with Keras on JAX but the project never seeds it: weight "
+                       "initialisers, dropout and shuffling take their seeds from Python's unseeded random "
+                       "module, so they differ every run. Call keras.utils.set_random_seed(SEED) at the start "
+                       "of the entry point.")
 
 
 def _switch(version: Version) -> str:

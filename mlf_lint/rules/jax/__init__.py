@@ -1,0 +1,1 @@
+"""JAX, Flax, Optax and Keras 3 on JAX (MLF6xx)."""
