@@ -69,9 +69,17 @@ def _values(ctx: ModuleContext, names: Iterable[str]) -> List[str]:
 
 
 def cpu_only(ctx: ModuleContext) -> bool:
-    """The run is pinned to the CPU (JAX_PLATFORMS=cpu, JAX_PLATFORM_NAME=cpu, or the config option)."""
+    """The run is meant for the CPU: pinned to it (JAX_PLATFORMS=cpu, JAX_PLATFORM_NAME=cpu, or the
+    config option), or it splits the host into fake devices (--xla_force_host_platform_device_count,
+    JAX's way to try multi-device code on a CPU)."""
     values = _values(ctx, ("JAX_PLATFORMS", "JAX_PLATFORM_NAME"))
-    return bool(values) and all(v == "cpu" for v in values)
+    if values and all(v == "cpu" for v in values):
+        return True
+    # Fake devices are a property of one script, not of a project: only the module's own setting, or
+    # one in a project file, counts (a notebook that simulates 8 devices says nothing of train.py).
+    return any(flag_value(value, "xla_force_host_platform_device_count") is not None
+               for path, _, value in ctx.facts.env("XLA_FLAGS")
+               if path == ctx.path or not path.endswith((".py", ".ipynb")))
 
 
 def keras_on_jax(ctx: ModuleContext) -> bool:

@@ -48,6 +48,8 @@ class MissingTfSeedOrDeterminism(CodeRule):
     def on_method(self, ctx: ModuleContext, node: ast.Call, method: str) -> None:
         if method == "fit" and not is_keras_fit(ctx, node):
             return
+        if method == "apply_gradients" and any(kw.arg == "grads" for kw in node.keywords):
+            return  # Flax's TrainState.apply_gradients(*, grads): a JAX training step (MLF601's business)
         self._trains(ctx, node, f"{method}()")
 
     def _trains(self, ctx: ModuleContext, node: ast.Call, shown: str) -> None:
