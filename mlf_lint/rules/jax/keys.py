@@ -7,8 +7,10 @@ import ast
 from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine.context import ModuleContext
+from mlf_lint.engine.project import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.rules.general import astutil
+from mlf_lint.rules.jax.training import is_benchmark
 
 # jax.random functions that consume their key (fold_in derives a new key from it and is left out,
 # like the constructors and key_data).
@@ -42,6 +44,8 @@ class KeyReuse(CodeRule):
             ctx.state.setdefault(_USES, []).append((key, node, qualname))
 
     def on_end(self, ctx: ModuleContext) -> None:
+        if is_test_file(ctx.path) or is_benchmark(ctx.path):
+            return  # tests reuse keys on purpose (to compare two calls); benchmarks draw fake inputs
         uses: List[Use] = list(ctx.state.get(_USES, []))
         if "rngs" in ctx.source and ctx.imports_any("flax", "jax"):
             uses += _rngs_uses(ctx)
