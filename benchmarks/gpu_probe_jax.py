@@ -95,8 +95,8 @@ def cases() -> List[Tuple[str, str, Callable[..., object], tuple]]:
          lambda x, y: jax.grad(lambda u: jnp.sum((u @ y) ** 2))(x), (a, b)),
         ("attention-grad", "jax.nn.dot_product_attention(q, k, v)", jax.grad(attention_grad), (q,)),
         ("cross-entropy-grad", "optax.softmax_cross_entropy_with_integer_labels",
-         lambda z, l: jax.grad(lambda u: jnp.mean(jax.nn.logsumexp(u, axis=-1)
-                                                  - jnp.take_along_axis(u, l[:, None], axis=-1)[:, 0]))(z),
+         lambda z, y: jax.grad(lambda u: jnp.mean(jax.nn.logsumexp(u, axis=-1)
+                                                  - jnp.take_along_axis(u, y[:, None], axis=-1)[:, 0]))(z),
          (logits, labels)),
         ("sum", "x.sum()", jnp.sum, (src,)),
         ("cumsum", "jnp.cumsum(x)", jnp.cumsum, (src,)),

@@ -23,8 +23,8 @@ FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
                  "environ", "putenv", "num_workers", "default_rng", "jax_platform", "set_backend")
 _FRAMEWORK_IMPORT = re.compile(
-    r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost|jax|flax|optax|equinox"
-    r"|haiku)\b", re.M)
+    r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost"
+    r"|jax|flax|optax|equinox|haiku)\b", re.M)
 _FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow", "flax": "jax",
               "optax": "jax", "equinox": "jax", "haiku": "jax"}
 # Configuration calls that stand for an environment variable: jax.config.update("jax_platforms", v)

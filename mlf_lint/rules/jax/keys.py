@@ -34,7 +34,7 @@ def _key_name(ctx: ModuleContext, call: ast.Call) -> Optional[ast.Name]:
 
 class KeyReuse(CodeRule):
     codes = ("MLF603",)
-    keywords = ("random", "rngs")
+    keywords = ("jax",)
     calls = tuple(f"jax.random.{name}" for name in SAMPLERS)
     wants_end = True
 

@@ -37,7 +37,7 @@ def is_benchmark(path: str) -> bool:
 
 class MissingXlaDeterminism(CodeRule):
     codes = ("MLF601",)
-    keywords = ("grad", "apply_updates", "apply_gradients", "fit")
+    keywords = ("jax", "flax", "optax", "equinox", "keras")
     calls = tuple(TRAINING_CALLS)
     methods = ("apply_gradients", "fit")
 

@@ -81,7 +81,6 @@ class MissingTfSeedOrDeterminism(CodeRule):
                        "on: GPU kernels that add with atomics give different results run to run even with a "
                        f"seed. {_switch(ctx.facts.version('tensorflow'))}")
 
-
     @staticmethod
     def _keras_on_jax(ctx: ModuleContext, node: ast.Call, shown: str) -> None:
         """Keras 3 on JAX: seeding is keras.utils.set_random_seed (it counts as tf_seeded), and
