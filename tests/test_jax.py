@@ -72,6 +72,8 @@ def test_either_determinism_flag_counts() -> None:
     ('f"{flags} --x=1"', "? --x=1"),
     ('" ".join(["--a", b, "--c"])', "--a ? --c"),
     ('PREFIX + b', "--p?"),
+    ('f"{flags} {PREFIX}".strip()', "? --p"),
+    ('f"{flags!r} {PREFIX:>4}"', "? ?"),
     ("flags", None),
     ("os.environ['X']", None),
 ])

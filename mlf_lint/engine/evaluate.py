@@ -59,13 +59,13 @@ def _text_parts(node: ast.AST, constants: Dict[str, Any], unknown: str, out: Lis
     if isinstance(node, ast.JoinedStr):
         known = False
         for part in node.values:
-            if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                out.append(part.value)
-                known = True
-            else:
-                out.append(unknown)
+            if isinstance(part, ast.FormattedValue) and part.conversion == -1 and part.format_spec is None:
+                part = part.value  # type: ignore[assignment]
+            known = _text_parts(part, constants, unknown, out) or known
         return known
     func = node.func if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr in ("strip", "lstrip", "rstrip") and not node.args:
+        return _text_parts(func.value, constants, unknown, out)  # the flags survive, give or take a space
     if isinstance(func, ast.Attribute) and func.attr == "join" and isinstance(func.value, ast.Constant) \
             and isinstance(func.value.value, str) and len(node.args) == 1 \
             and isinstance(node.args[0], (ast.List, ast.Tuple)):
