@@ -72,8 +72,26 @@ def test_info_json_describes_questions_and_files() -> None:
     details = json.loads(result.output)
     assert details["library"] == "xgboost"
     assert {"project_name", "description", "author", "license"} <= set(details["questions"])
-    assert "{{cookiecutter.package_name}}/reproducibility.py" in details["files"]
+    # Paths as create writes them for the default name, never raw template syntax.
+    assert "my_project/reproducibility.py" in details["files"]
     assert ".github/workflows/mlf-lint.yml" in details["files"]
+    assert not [path for path in details["files"] if "{" in path]
+
+
+@pytest.mark.parametrize("handle", HANDLES)
+def test_info_shows_exactly_the_defaults_and_files_create_uses(tmp_path: Path, handle: str) -> None:
+    details = json.loads(run_cli("info", handle, "--format", "json").output)
+    defaults = {key: value[0] if isinstance(value, list) else value for key, value in details["questions"].items()}
+    result = run_cli("create", "-t", handle, "--no-input", "-n", defaults["project_name"], "-o", str(tmp_path),
+                     "--no-lint")
+    assert result.exit_code == 0, result.output
+    project = tmp_path / defaults["project_name"]
+    record = read_record(project)
+    assert record is not None
+    assert record["answers"] == {k: defaults[k] for k in ("project_name", "description", "author", "license")}
+    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'version = "{defaults["version"]}"' in pyproject
+    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()) == details["files"]
 
 
 def test_info_text() -> None:

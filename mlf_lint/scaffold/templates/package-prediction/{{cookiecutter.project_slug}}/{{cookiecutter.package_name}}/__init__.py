@@ -1,2 +1,2 @@
-"""{{ cookiecutter.description }}"""
+"""{{ cookiecutter.description|escape_string }}"""
 __version__ = "{{ cookiecutter.version }}"
