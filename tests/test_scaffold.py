@@ -351,18 +351,61 @@ def _setuptools_builds_pyproject() -> bool:
         return False
 
 
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """mlf-lint built as a regular wheel, once for the packaging tests."""
+    folder = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                             str(ROOT), "-w", str(folder)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (built,) = sorted(folder.glob("mlf_lint-*.whl"))
+    return built
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not _setuptools_builds_pyproject(),
                     reason="the wheel is built without isolation: needs setuptools >= 61 and wheel installed")
-def test_wheel_ships_every_template_file(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                             str(ROOT), "-w", str(tmp_path)], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    (wheel,) = sorted(tmp_path.glob("mlf_lint-*.whl"))
+def test_wheel_ships_every_template_file(wheel: Path) -> None:
     shipped = set(zipfile.ZipFile(wheel).namelist())
     templates_root = ROOT / "mlf_lint" / "scaffold" / "templates"
     expected = {("mlf_lint/scaffold/templates/" + p.relative_to(templates_root).as_posix())
                 for p in templates_root.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert expected - shipped == set()
+    assert not [name for name in shipped if name.endswith(".pyc")]
     assert "mlf_lint/scaffold/runtime/extension.py" in shipped
     assert len([t for t in list_templates() if t.handle in HANDLES]) == 4
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _setuptools_builds_pyproject(),
+                    reason="the wheel is built without isolation: needs setuptools >= 61 and wheel installed")
+def test_regular_wheel_install_creates_projects_without_bytecode(wheel: Path, tmp_path: Path) -> None:
+    """A regular (non-editable) install: pip compiles every .py it installs, the template's
+    files included, and those __pycache__ folders once reached every new project."""
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    target = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--compile", "--target", target,
+                              str(wheel)], capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-3000:]
+    installed_templates = Path(target) / "mlf_lint" / "scaffold" / "templates"
+    assert list(installed_templates.rglob("*.pyc")), "pip compiled nothing: the test would prove nothing"
+    # The dependencies come from this environment; mlf_lint itself only from the fresh install
+    # (an editable install is a .pth hook, which PYTHONPATH entries never run).
+    env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    where = subprocess.run([str(python), "-c", "import mlf_lint; print(mlf_lint.__file__)"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert where.stdout.strip().startswith(target), where.stdout + where.stderr
+    for handle in HANDLES:
+        result = subprocess.run([str(python), "-m", "mlf_lint", "create", "-t", handle, "--no-input", "-n", "demo",
+                                 "-o", str(tmp_path / handle), "--no-lint"], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        project = tmp_path / handle / "demo"
+        assert (project / "demo" / "reproducibility.py").is_file()
+        assert not [p for p in project.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
