@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
-from mlf_lint.scaffold.answers import AnswerError, check_answers, read_questions_file
+from mlf_lint.scaffold.answers import check_answers, read_questions_file
 from mlf_lint.scaffold.registry import PROJECT_RECORD, TemplateInfo, record_text
 
 if sys.version_info >= (3, 11):
@@ -100,7 +100,7 @@ def build_context(template: TemplateInfo, answers: Mapping[str, Any]) -> Dict[st
     if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
         raise RenderError(f"{template.handle}: _extensions must be a list of names")
     env = environment(extensions)
-    context: Dict[str, Any] = OrderedDict()
+    context: Dict[str, Any] = OrderedDict(_template_handle=template.handle)
     for key, value in raw.items():
         if key in completed:
             context[key] = completed[key]
@@ -125,7 +125,7 @@ def _render_name(env: Any, name: str, context: Mapping[str, Any], where: str) ->
 
 
 def _project_root(template: TemplateInfo) -> Path:
-    roots = [p for p in template.path.iterdir() if p.is_dir() and p.name.startswith("{{")]
+    roots = [p for p in sorted(template.path.iterdir()) if p.is_dir() and p.name.startswith("{{")]
     if len(roots) != 1:
         raise RenderError(f"{template.path}: expected one project folder named like "
                           "{{cookiecutter.project_slug}}")
@@ -199,6 +199,9 @@ def _add_record(rendering: Rendering, answers: Mapping[str, Any]) -> None:
 
 
 def _first_line(error: BaseException) -> str:
+    mark = getattr(error, "problem_mark", None)  # YAML errors say where only in later lines
+    if mark is not None and getattr(error, "problem", None):
+        return f"line {mark.line + 1}: {error.problem}"  # type: ignore[attr-defined]
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 

@@ -7,6 +7,7 @@ environment. They give templates:
 - ``mlf_reproducibility_module(library)``: each project's ``reproducibility.py``, from one source;
 - ``mlf_shared_file(name, **values)``: a file kept once in ``templates/_runtime/`` for every
   template (a ``.j2`` file is rendered with the project's answers plus ``values``);
+- ``mlf_library(library)``: the pins and start-up variables of a library (``libraries.yaml``);
 - ``mlf_lint_version``, so a project's CI installs the mlf-lint that generated it;
 - the ``escape_string`` filter, for answers inside double-quoted strings;
 - ``{% now 'utc', '%Y-%m-%d' %}`` (cookiecutter's tag, for the dates of LICENSE and CHANGELOG).
@@ -22,7 +23,7 @@ from jinja2.parser import Parser
 from jinja2.runtime import Context
 
 from mlf_lint import __version__
-from mlf_lint.scaffold.runtime import render_reproducibility_module, shared_file
+from mlf_lint.scaffold.runtime import library_profile, render_reproducibility_module, shared_file
 
 
 def escape_string(value: Any) -> str:
@@ -40,7 +41,9 @@ def _shared_file(context: Context, name: str, **values: Any) -> str:
     text = shared_file(name)
     if not name.endswith(".j2"):
         return text
-    return context.environment.from_string(text).render({**context.get_all(), **values})
+    # Block tags on their own lines leave no blank lines behind (as in reproducibility.py.j2).
+    environment = context.environment.overlay(trim_blocks=True, lstrip_blocks=True)
+    return environment.from_string(text).render({**context.get_all(), **values})
 
 
 class RuntimeExtension(Extension):
@@ -48,6 +51,7 @@ class RuntimeExtension(Extension):
         super().__init__(environment)
         environment.globals["mlf_reproducibility_module"] = render_reproducibility_module
         environment.globals["mlf_shared_file"] = _shared_file
+        environment.globals["mlf_library"] = library_profile
         environment.globals["mlf_lint_version"] = __version__
         environment.filters["escape_string"] = escape_string
 

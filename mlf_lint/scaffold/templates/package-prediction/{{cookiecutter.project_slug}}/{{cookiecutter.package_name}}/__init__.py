@@ -1,2 +1,1 @@
-"""{{ cookiecutter.description|escape_string }}"""
-__version__ = "{{ cookiecutter.version }}"
+{{ mlf_shared_file("__init__.py.j2") -}}
