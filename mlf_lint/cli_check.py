@@ -183,16 +183,13 @@ def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_
               help="Cache folder (default: .mlf_lint_cache at the project root).")
 def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
     """Remove the result cache of the project at PATH (default: the current folder)."""
-    from mlf_lint.engine.cache import clean as clean_cache
+    from mlf_lint.engine.cache import cache_folder, clean as clean_cache
     from mlf_lint.engine.project import find_root
 
     root = find_root((path or Path(".")).resolve())
     try:
-        config = load_config(root)
+        folder = cache_folder(root, load_config(root).cache_dir, cache_dir)
     except ConfigError as exc:
         fail(str(exc))
-    folder = cache_dir or Path(config.cache_dir or ".mlf_lint_cache")
-    if not folder.is_absolute():
-        folder = root / folder
     removed = clean_cache(folder)
     click.echo(f"removed {folder}" if removed else f"no cache at {folder}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 from mlf_lint import __version__
 
@@ -17,7 +17,7 @@ _ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) 
 
 
 def _project_facts(filename: str):
-    from mlf_lint.engine.cache import Cache
+    from mlf_lint.engine.cache import Cache, cache_folder
     from mlf_lint.engine.config import Config, ConfigError, load_config
     from mlf_lint.engine.files import relative
     from mlf_lint.engine.project import find_root
@@ -44,9 +44,11 @@ def _project_facts(filename: str):
     # are keyed by content, so an editor's flake8 run reuses what the last run computed. The
     # plugin updates a cache folder that exists but never creates one: flake8 may find project
     # roots anywhere below where it runs, and must not litter them.
-    cache_dir = Path(config.cache_dir) if config.cache_dir else Path(".mlf_lint_cache")
-    cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
-    cache = Cache(cache_dir, config.key()) if cache_dir.is_dir() else None
+    try:
+        cache_dir: Optional[Path] = cache_folder(root, config.cache_dir)
+    except ConfigError:
+        cache_dir = None  # a cache-dir outside the project: `mlf-lint` says so; flake8 runs without
+    cache = Cache(cache_dir, config.key()) if cache_dir is not None and cache_dir.is_dir() else None
     facts = collect_facts(root, sources, cache, project_files, targets)
     if cache is not None:
         cache.save({s.digest for s in sources})

@@ -8,15 +8,50 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from dataclasses import asdict
 from typing import Any, Dict, Iterable, Optional
 
 from mlf_lint import __version__
+from mlf_lint.engine.config import ConfigError
 from mlf_lint.engine.facts import ProjectFacts
 
 CACHE_FILE = "cache-v3.json"
+DEFAULT_FOLDER = ".mlf_lint_cache"
+# Every version of the cache file has been one JSON object whose first key is the stamp; a file
+# that does not start so is not the cache's own and is never deleted.
+_OWN_FILE = re.compile(r"cache-v\d+\.json")
+_OWN_START = b'{"stamp": "'
+
+
+def cache_folder(root: Path, configured: Optional[str], given: Optional[Path] = None) -> Path:
+    """The cache folder: ``given`` (``--cache-dir``: the user named it, so it may be anywhere),
+    else the config's ``cache-dir``, else ``.mlf_lint_cache``; relative paths are from ``root``.
+
+    A folder from the config must lie below the project root: a committed config is not the
+    user's say-so to write (and delete cache files) elsewhere. Raises :class:`ConfigError`.
+    """
+    if given is not None:
+        return given if given.is_absolute() else root / given
+    folder = root / (configured or DEFAULT_FOLDER)
+    inside = root.resolve() in folder.resolve().parents
+    if not inside:
+        raise ConfigError(f"cache-dir {configured!r} is not a folder inside the project {root}; a cache "
+                          "outside the project can only be named on the command line (--cache-dir)")
+    return folder
+
+
+def _owned(path: Path) -> bool:
+    """A cache file an older mlf-lint wrote: the name, a regular file, and the start it always had."""
+    if not _OWN_FILE.fullmatch(path.name) or path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(len(_OWN_START)) == _OWN_START
+    except OSError:
+        return False
 
 
 def content_hash(data: bytes) -> str:
@@ -114,7 +149,7 @@ class Cache:
                            "facts": self.facts}, handle)
             os.replace(tmp, self.path)
             for old in self.folder.glob("cache-v*.json"):  # an older tool version's format
-                if old.name != CACHE_FILE:
+                if old.name != CACHE_FILE and _owned(old):
                     old.unlink()
         except OSError:
             pass  # a read-only tree still gets its findings; only the speed-up is lost

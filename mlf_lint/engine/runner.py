@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from mlf_lint.engine import project
-from mlf_lint.engine.cache import Cache, content_hash, fact_digests
+from mlf_lint.engine.cache import Cache, cache_folder, content_hash, fact_digests
 from mlf_lint.engine.check import UNREADABLE, check_source
 from mlf_lint.engine.config import Config
 from mlf_lint.engine.facts import ProjectFacts
@@ -164,10 +164,7 @@ def run(options: Options) -> RunResult:
     sources = [_read(p, relative(p, options.base)) for p in code_files]
     cache = None
     if options.use_cache:
-        folder = options.cache_dir or Path(config.cache_dir or options.root / ".mlf_lint_cache")
-        if not folder.is_absolute():
-            folder = options.root / folder
-        cache = Cache(folder, config.key())
+        cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
     facts_by_root, file_root = _project_facts(options, sources, project_files, cache)
     roots = sorted(facts_by_root)
     root_index = {root: i for i, root in enumerate(roots)}
