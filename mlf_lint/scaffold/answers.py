@@ -117,6 +117,11 @@ def text_problem(value: str) -> str:
         if marker in value:
             return (f"contains {marker!r}, which is template syntax; answers are data and are never "
                     "rendered, so it is not allowed")
+    return line_problem(value)
+
+
+def line_problem(value: str) -> str:
+    """Why ``value`` is not one line of writable, plainly displayed text, or ""."""
     for char in value:
         category = unicodedata.category(char)
         if category == "Cc" or char in "\u2028\u2029\x85":
