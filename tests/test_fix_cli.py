@@ -121,12 +121,18 @@ def fix(path: Path):  # type: ignore[no-untyped-def]
     return cli_runner().invoke(check, ["--fix", "--no-cache", str(path)], catch_exceptions=False)
 
 
+def _linked_source(folder: Path, link: Path) -> Path:
+    """``train.py`` written in ``folder``, and ``link`` pointing at it."""
+    folder.mkdir()
+    real = write(folder)
+    link.symlink_to(real)
+    return real
+
+
 def test_fix_writes_a_links_target_and_keeps_the_link(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    (project / "impl").mkdir()
-    real = write(project / "impl")
     link = project / "train_link.py"
-    link.symlink_to(real)
+    real = _linked_source(project / "impl", link)
     (project / ".mlf-lint.toml").write_text('exclude = ["impl"]\n', encoding="utf-8")  # reached by the link only
     result = fix(project)
     assert "fixed 1 finding" in result.stderr
@@ -136,10 +142,8 @@ def test_fix_writes_a_links_target_and_keeps_the_link(tmp_path: Path) -> None:
 
 def test_fix_never_follows_a_link_out_of_the_project(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    (tmp_path / "outside").mkdir()
-    real = write(tmp_path / "outside")
     link = project / "train.py"
-    link.symlink_to(real)
+    real = _linked_source(tmp_path / "outside", link)
     result = fix(project)
     assert real.read_text(encoding="utf-8") == SOURCE and link.is_symlink()
     assert "outside" in result.stderr and "not fixed" in result.stderr and "fixed 0 findings" in result.stderr
