@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import Dict, List
 
 import pytest
 import yaml
@@ -74,6 +74,26 @@ def assigned_string(path: Path, name: str) -> str:
     raise AssertionError(f"{name} not assigned in {path}")
 
 
+def custom_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, handle: str, files: Dict[str, object],
+                    **questions: str) -> Path:
+    """A template ``handle`` in a templates folder that MLF_LINT_TEMPLATES_DIR points at; ``files``
+    are paths inside the project (text, or bytes written as they are). Returns the project folder."""
+    folder = tmp_path / "templates" / handle
+    project = folder / "{{cookiecutter.project_slug}}"
+    project.mkdir(parents=True)
+    (folder / "template.yaml").write_text(f"handle: {handle}\ndescription: d\nlibrary: none\nversion: 1.0.0\n")
+    (folder / "cookiecutter.json").write_text(json.dumps(
+        {"project_name": "demo", "project_slug": "{{ cookiecutter.project_name }}", **questions}))
+    for name, content in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            (project / name).write_bytes(content)
+        else:
+            (project / name).write_text(str(content))
+    monkeypatch.setenv("MLF_LINT_TEMPLATES_DIR", str(tmp_path / "templates"))
+    return project
+
+
 # --- item 1: template injection -----------------------------------------------------------------
 
 @pytest.mark.parametrize("field", ["--description", "--author"])
@@ -108,15 +128,8 @@ def test_answers_are_rendered_as_literal_text_even_unchecked(tmp_path: Path,
 def test_template_expressions_run_in_a_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A template's own Jinja (here a derived default in a template folder from
     MLF_LINT_TEMPLATES_DIR) cannot reach Python internals either."""
-    templates = tmp_path / "templates"
-    folder = templates / "evil"
-    (folder / "{{cookiecutter.project_slug}}").mkdir(parents=True)
-    (folder / "template.yaml").write_text("handle: evil\ndescription: d\nlibrary: none\nversion: 1.0.0\n")
-    (folder / "cookiecutter.json").write_text(json.dumps({
-        "project_name": "demo", "project_slug": "{{ cookiecutter.project_name }}",
-        "stolen": EXPLOITS[1]}))
-    (folder / "{{cookiecutter.project_slug}}" / "README.md").write_text("{{ cookiecutter.stolen }}\n")
-    monkeypatch.setenv("MLF_LINT_TEMPLATES_DIR", str(templates))
+    custom_template(tmp_path, monkeypatch, "evil", {"README.md": "{{ cookiecutter.stolen }}\n"},
+                    stolen=EXPLOITS[1])
     monkeypatch.chdir(tmp_path)
     result = invoke(*create_args(tmp_path / "out", "evil"))
     assert result.exit_code == 2
@@ -241,16 +254,9 @@ def test_answers_that_cannot_be_one_line_of_text_are_refused(tmp_path: Path, val
 
 def test_a_template_that_renders_a_broken_file_writes_nothing(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    templates = tmp_path / "templates"
-    folder = templates / "broken"
-    (folder / "{{cookiecutter.project_slug}}").mkdir(parents=True)
-    (folder / "template.yaml").write_text("handle: broken\ndescription: d\nlibrary: none\nversion: 1.0.0\n")
-    (folder / "cookiecutter.json").write_text('{"project_name": "demo", "project_slug": '
-                                              '"{{ cookiecutter.project_name }}"}')
-    (folder / "{{cookiecutter.project_slug}}" / "README.md").write_text("# {{ cookiecutter.project_name }}\n")
-    (folder / "{{cookiecutter.project_slug}}" / "pyproject.toml").write_text(
-        '[project]\nname = "{{ cookiecutter.project_name }}\n')
-    monkeypatch.setenv("MLF_LINT_TEMPLATES_DIR", str(templates))
+    custom_template(tmp_path, monkeypatch, "broken", {
+        "README.md": "# {{ cookiecutter.project_name }}\n",
+        "pyproject.toml": '[project]\nname = "{{ cookiecutter.project_name }}\n'})
     result = invoke(*create_args(tmp_path / "out", "broken"))
     assert result.exit_code == 2
     assert "rendered a pyproject.toml that does not parse" in result.output
@@ -315,17 +321,10 @@ def test_a_failed_write_into_an_empty_folder_keeps_the_folder(tmp_path: Path,
 def test_bytecode_in_the_template_folder_never_reaches_a_project(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """What a regular wheel install leaves next to the template's Python files (issue 19, item 12)."""
-    templates = tmp_path / "templates"
-    folder = templates / "demo"
-    package = folder / "{{cookiecutter.project_slug}}" / "pkg"
-    (package / "__pycache__").mkdir(parents=True)
-    (folder / "template.yaml").write_text("handle: demo\ndescription: d\nlibrary: none\nversion: 1.0.0\n")
-    (folder / "cookiecutter.json").write_text('{"project_name": "demo", "project_slug": '
-                                              '"{{ cookiecutter.project_name }}"}')
-    (package / "__init__.py").write_text('"""{{ cookiecutter.project_name }}"""\n')
-    (package / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\x00\x01")
-    (package / "stray.pyc").write_bytes(b"\x00\x01")
-    monkeypatch.setenv("MLF_LINT_TEMPLATES_DIR", str(templates))
+    custom_template(tmp_path, monkeypatch, "demo", {
+        "pkg/__init__.py": '"""{{ cookiecutter.project_name }}"""\n',
+        "pkg/__pycache__/__init__.cpython-311.pyc": b"\x00\x01",
+        "pkg/stray.pyc": b"\x00\x01"})
     project = render(get_template("demo"), {"project_name": "demo"}, tmp_path / "out")
     assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*")) == [
         PROJECT_RECORD, "pkg", "pkg/__init__.py"]
@@ -353,3 +352,11 @@ def test_answer_errors_name_the_question() -> None:
         render_module.build_context(get_template("mlflow-xgboost"), {"project_name": "demo", "author": "{{x}}"})
     with pytest.raises(RenderError, match="extension"):
         render_module.environment(["jinja2.ext.do", "os.system"])
+
+
+def test_a_missing_shared_file_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    custom_template(tmp_path, monkeypatch, "demo", {"README.md": '{{ mlf_shared_file("nope.md") }}\n'})
+    result = invoke(*create_args(tmp_path / "out", "demo"))
+    assert result.exit_code == 2
+    assert "README.md: ValueError: no shared template file 'nope.md'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

@@ -20,7 +20,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 QUESTIONS_FILE = "cookiecutter.json"
 NAME_KEY = "project_name"
@@ -177,13 +177,3 @@ def check_answers(template_path: Path, answers: Mapping[str, Any]) -> Dict[str, 
         if problem:
             raise AnswerError(f"the template's default for {problem}")
     return completed
-
-
-def first_problem(values: Mapping[str, Optional[str]]) -> str:
-    """The first problem among the given answers (None values are skipped), or ""."""
-    for key, value in values.items():
-        if value is not None:
-            problem = validate_answer(key, value)
-            if problem:
-                return problem
-    return ""

@@ -23,7 +23,7 @@ import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 import yaml
 
@@ -34,6 +34,9 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 # What never goes into a project, whatever the template folder holds.
 SKIPPED_NAMES = frozenset({"__pycache__", ".DS_Store"})
@@ -65,7 +68,7 @@ class Rendering:
     files: List[RenderedFile] = field(default_factory=list)
 
 
-def environment(extensions: List[str]) -> Any:
+def environment(extensions: List[str]) -> "SandboxedEnvironment":
     """The sandboxed Jinja environment template files and derived defaults are rendered in."""
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
@@ -80,26 +83,29 @@ def environment(extensions: List[str]) -> Any:
                                 extensions=[RuntimeExtension, NowExtension])
 
 
-def _render_string(env: Any, source: str, context: Mapping[str, Any], where: str) -> str:
-    from jinja2 import TemplateError
-
+def _render_string(env: "SandboxedEnvironment", source: str, context: Mapping[str, Any], where: str) -> str:
     try:
         return env.from_string(source).render(cookiecutter=context)
-    except TemplateError as exc:
-        raise RenderError(f"{where}: {type(exc).__name__}: {exc}") from None
     except RecursionError:
         raise RenderError(f"{where}: nested too deeply to render") from None
+    except Exception as exc:  # Jinja's errors, the sandbox's, and whatever a helper it calls raises
+        raise RenderError(f"{where}: {type(exc).__name__}: {exc}") from None
 
 
-def build_context(template: TemplateInfo, answers: Mapping[str, Any]) -> Dict[str, Any]:
+def template_environment(template: TemplateInfo) -> "SandboxedEnvironment":
+    extensions = read_questions_file(template.path).get("_extensions", [])
+    if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
+        raise RenderError(f"{template.handle}: _extensions must be a list of names")
+    return environment(extensions)
+
+
+def build_context(template: TemplateInfo, answers: Mapping[str, Any],
+                  env: Optional["SandboxedEnvironment"] = None) -> Dict[str, Any]:
     """The ``cookiecutter`` context: checked answers as they are, the template's derived values
     (``project_slug``, ``package_name``) rendered from them, private keys (``_library``) kept."""
     raw = read_questions_file(template.path)
     completed = check_answers(template.path, answers)
-    extensions = raw.get("_extensions", [])
-    if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
-        raise RenderError(f"{template.handle}: _extensions must be a list of names")
-    env = environment(extensions)
+    env = env or template_environment(template)
     context: Dict[str, Any] = OrderedDict(_template_handle=template.handle)
     for key, value in raw.items():
         if key in completed:
@@ -118,7 +124,7 @@ def _safe_component(name: str, where: str) -> str:
     return name
 
 
-def _render_name(env: Any, name: str, context: Mapping[str, Any], where: str) -> str:
+def _render_name(env: "SandboxedEnvironment", name: str, context: Mapping[str, Any], where: str) -> str:
     if "{{" in name or "{%" in name:
         name = _render_string(env, name, context, where)
     return _safe_component(name, where)
@@ -150,8 +156,8 @@ def _template_files(folder: Path) -> List[Path]:
 
 def plan(template: TemplateInfo, answers: Mapping[str, Any]) -> Rendering:
     """Render every file of ``template`` in memory, record included; write nothing."""
-    context = build_context(template, answers)
-    env = environment(list(context.get("_extensions", [])))
+    env = template_environment(template)
+    context = build_context(template, answers, env)
     root = _project_root(template)
     verbatim = [str(p) for p in context.get("_copy_without_render", []) or []]
     rendering = Rendering(template, _render_name(env, root.name, context, template.handle), context)
@@ -167,7 +173,7 @@ def plan(template: TemplateInfo, answers: Mapping[str, Any]) -> Rendering:
     return rendering
 
 
-def _render_file(env: Any, data: bytes, context: Mapping[str, Any], where: str) -> bytes:
+def _render_file(env: "SandboxedEnvironment", data: bytes, context: Mapping[str, Any], where: str) -> bytes:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
