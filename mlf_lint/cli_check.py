@@ -30,7 +30,7 @@ def _codes(values: Tuple[str, ...], flag: str) -> List[str]:
 
 
 def _common_root(paths: List[Path]) -> Path:
-    from mlf_lint.engine.project import find_root
+    from mlf_lint.lint.discovery import find_root
 
     return find_root(paths[0])
 
@@ -122,7 +122,7 @@ def check(paths: Tuple[Path, ...], select, extend_select, ignore, extend_ignore,
 def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_exclude, fmt, output_file,
            exit_zero, statistics, target_version, no_cache, cache_dir, jobs, config_file, color,
            fix_flags: FixFlags = FixFlags()) -> None:
-    from mlf_lint.engine.runner import Options, run
+    from mlf_lint.lint.runner import Options, run
     from mlf_lint.report import render
     from mlf_lint.report.text import statistics as stats_table
 
@@ -183,16 +183,14 @@ def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_
               help="Cache folder (default: .mlf_lint_cache at the project root).")
 def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
     """Remove the result cache of the project at PATH (default: the current folder)."""
-    from mlf_lint.engine.cache import clean as clean_cache
-    from mlf_lint.engine.project import find_root
+    from mlf_lint.engine.cache import cache_folder, clean as clean_cache
+    from mlf_lint.lint.discovery import find_root
 
     root = find_root((path or Path(".")).resolve())
     try:
         config = load_config(root)
     except ConfigError as exc:
         fail(str(exc))
-    folder = cache_dir or Path(config.cache_dir or ".mlf_lint_cache")
-    if not folder.is_absolute():
-        folder = root / folder
+    folder = cache_folder(root, config.cache_dir, cache_dir)
     removed = clean_cache(folder)
     click.echo(f"removed {folder}" if removed else f"no cache at {folder}")

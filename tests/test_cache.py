@@ -5,7 +5,7 @@ from pathlib import Path
 
 from helpers import invoke, write
 from mlf_lint.engine.config import Config
-from mlf_lint.engine.runner import Options, run
+from mlf_lint.lint.runner import Options, run
 
 
 def _run(root: Path, **kwargs):

@@ -217,7 +217,7 @@ def test_interrupted_run_exits_130_without_a_traceback(project: Path, monkeypatc
     import pytest as _pytest
 
     from mlf_lint import cli as cli_module
-    from mlf_lint.engine import runner
+    from mlf_lint.lint import runner
 
     write(project, {"bad.py": BENCHMARK})
 

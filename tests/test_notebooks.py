@@ -11,7 +11,7 @@ from click_compat import cli_runner
 
 from mlf_lint.cli import cli
 from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint.engine.notebook import check_notebook, python_lines
+from mlf_lint.lint.notebook import check_notebook, python_lines
 from mlf_lint.engine.registry import all_rules
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "notebooks" / "example.ipynb"

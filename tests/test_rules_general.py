@@ -6,10 +6,10 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from mlf_lint.engine.check import check_source
+from mlf_lint.lint.check import check_source
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
-from mlf_lint.engine.project import combine, summarize
+from mlf_lint.lint.summaries import combine, summarize
 from mlf_lint.engine.registry import all_rules
 from mlf_lint.rules import code_rules
 from mlf_lint.rules.general.sklearn import load_table as sklearn_table

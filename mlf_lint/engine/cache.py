@@ -16,7 +16,15 @@ from typing import Any, Dict, Iterable, Optional
 from mlf_lint import __version__
 from mlf_lint.engine.facts import ProjectFacts
 
+CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
 CACHE_FILE = "cache-v3.json"
+
+
+def cache_folder(root: Path, configured: Optional[str] = None, override: Optional[Path] = None) -> Path:
+    """Where the cache of the project at ``root`` lives: ``--cache-dir``, else the config's
+    ``cache-dir``, else CACHE_DIR; a relative folder is relative to the project root."""
+    folder = override or Path(configured or CACHE_DIR)
+    return folder if folder.is_absolute() else root / folder
 
 
 def content_hash(data: bytes) -> str:

@@ -19,10 +19,10 @@ import re
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from mlf_lint.engine import project
-from mlf_lint.engine.check import SYNTAX_ERROR, check_source
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
+from mlf_lint.lint import summaries
+from mlf_lint.lint.check import SYNTAX_ERROR, check_source
 
 INVALID_NOTEBOOK = "MLF903"
 _MAGIC = re.compile(r"^(\s*)(?:[%!]|\?\?|\?(?=\w))")
@@ -133,7 +133,7 @@ def check_notebook(rel: str, text: str, facts: ProjectFacts,
 def with_own_facts(rel: str, text: str, facts: ProjectFacts) -> ProjectFacts:
     """The project facts plus what the notebook itself does: a notebook that seeds TensorFlow in
     its first cell is seeded, even though the project pass reads only .py files."""
-    own = project.combine({rel: project.summarize(text)}, {rel: text})
+    own = summaries.combine({rel: summaries.summarize(text)}, {rel: text})
     merged = copy.deepcopy(facts)
     for name, value in vars(own).items():
         if isinstance(value, list) and value:

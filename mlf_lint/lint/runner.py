@@ -7,18 +7,19 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
-from mlf_lint.engine import project
-from mlf_lint.engine.cache import Cache, content_hash, fact_digests
-from mlf_lint.engine.check import UNREADABLE, check_source
+from mlf_lint import project_checks
+from mlf_lint.engine.cache import Cache, cache_folder, fact_digests
 from mlf_lint.engine.config import Config
 from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint import project_checks
-from mlf_lint.engine.files import discover, is_code, relative
 from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.paths import relative
 from mlf_lint.engine.result import RunResult
-from mlf_lint.project_checks.versions import pinned_versions
+from mlf_lint.lint.check import UNREADABLE, check_source
+from mlf_lint.lint.discovery import discover, discover_root, find_root, is_code
+from mlf_lint.lint.facts import project_facts
+from mlf_lint.lint.sources import SourceFile, read_source
 
 PARALLEL_THRESHOLD = 48  # below this many files to analyse, forking costs more than it saves
 
@@ -34,31 +35,6 @@ class Options:
     cache_dir: Optional[Path] = None
     jobs: Optional[int] = None
     progress: Optional[Callable[[int, int], None]] = None  # (done, total)
-
-
-@dataclass
-class SourceFile:
-    path: Path
-    rel: str                        # relative to Options.base, POSIX
-    digest: str
-    text: Optional[str]             # None when unreadable
-    problem: Optional[str] = None
-
-
-def _read(path: Path, rel: str) -> SourceFile:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return SourceFile(path, rel, "", None, f"cannot read the file ({exc.strerror})")
-    digest = content_hash(data)
-    if b"\0" in data:
-        return SourceFile(path, rel, digest, None, "binary content (NUL bytes), not Python source")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return SourceFile(path, rel, digest, None,
-                          f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it")
-    return SourceFile(path, rel, digest, text)
 
 
 # -- worker side ---------------------------------------------------------------------------------
@@ -79,51 +55,13 @@ def _analyse(item: Tuple[str, str, int]) -> Tuple[str, List[dict], List[str]]:
 
 def _analyse_text(rel: str, text: str, facts: ProjectFacts, enabled: Set[str]) -> Tuple[List[Finding], Set[str]]:
     if rel.endswith(".ipynb"):
-        try:
-            from mlf_lint.engine import notebook
-        except ImportError:  # pragma: no cover - notebooks support ships with the package
-            return [], set()
-        return notebook.check_notebook(rel, text, facts, enabled)
+        from mlf_lint.lint.notebook import check_notebook
+
+        return check_notebook(rel, text, facts, enabled)
     return check_source(rel, text, facts, enabled)
 
 
 # -- the run -------------------------------------------------------------------------------------
-def discover_root(root: Path, config: Config) -> Tuple[List[Path], List[Path]]:
-    """Every code file and every project file under ``root``, as the config excludes them."""
-    files = discover([root], root, [*config.exclude, *config.extend_exclude], config.respect_gitignore,
-                     project_checks.is_project_file)
-    return [p for p in files if is_code(p)], [p for p in files if not is_code(p)]
-
-
-def collect_facts(root: Path, sources: Sequence[SourceFile], cache: Optional[Cache],
-                  project_files: Sequence[Path], target_versions: Dict[str, str]) -> ProjectFacts:
-    summaries = {}
-    texts = {}
-    for src in sources:
-        if src.text is None or not src.rel.endswith(".py"):
-            continue
-        texts[relative(src.path, root)] = src
-    # The code-derived facts of an unchanged set of files are reused as a whole.
-    code_key = content_hash("\n".join(f"{rel}\0{src.digest}" for rel, src in sorted(texts.items())).encode())
-    facts = cache.code_facts(str(root), code_key) if cache else None
-    if facts is None:
-        for rel, src in texts.items():
-            summary = cache.summary(src.digest) if cache else None
-            if summary is None:
-                summary = project.summarize(src.text or "")
-                if cache:
-                    cache.put_summary(src.digest, summary)
-            summaries[rel] = summary
-        facts = project.combine(summaries, {rel: src.text or "" for rel, src in texts.items()})
-        if cache:
-            cache.put_code_facts(str(root), code_key, facts)
-    for name, places in project_checks.collect_env_vars(root, list(project_files)).items():
-        facts.env_vars.setdefault(name, []).extend(places)
-    facts.versions.update(pinned_versions(root))
-    facts.versions.update(target_versions)
-    return facts
-
-
 def _under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -138,7 +76,7 @@ def _project_facts(options: Options, sources: List[SourceFile], project_files: L
     for src in sources:
         folder = src.path.parent
         if folder not in roots:
-            roots[folder] = project.find_root(folder)
+            roots[folder] = find_root(folder)
         file_root[src.path] = roots[folder]
     by_root: Dict[Path, ProjectFacts] = {}
     checked = [p.resolve() for p in options.paths]
@@ -147,10 +85,11 @@ def _project_facts(options: Options, sources: List[SourceFile], project_files: L
         pool = [src for path, src in known.items() if _under(path, root)]
         if not any(_under(root, p) for p in checked if p.is_dir()):
             code, root_project_files = discover_root(root, config)
-            pool += [_read(p, relative(p, options.base)) for p in code if p not in known]
+            pool += [read_source(p, relative(p, options.base)) for p in code if p not in known]
         else:
             root_project_files = [p for p in project_files if _under(p, root)]
-        by_root[root] = collect_facts(root, pool, cache, root_project_files, options.target_versions)
+        by_root[root] = project_facts(root, pool, root_project_files, cache=cache,
+                                      target_versions=options.target_versions)
     return by_root, file_root
 
 
@@ -161,13 +100,10 @@ def run(options: Options) -> RunResult:
                      config.respect_gitignore, project_checks.is_project_file)
     code_files = [p for p in files if is_code(p)]
     project_files = [p for p in files if not is_code(p)]
-    sources = [_read(p, relative(p, options.base)) for p in code_files]
+    sources = [read_source(p, relative(p, options.base)) for p in code_files]
     cache = None
     if options.use_cache:
-        folder = options.cache_dir or Path(config.cache_dir or options.root / ".mlf_lint_cache")
-        if not folder.is_absolute():
-            folder = options.root / folder
-        cache = Cache(folder, config.key())
+        cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
     facts_by_root, file_root = _project_facts(options, sources, project_files, cache)
     roots = sorted(facts_by_root)
     root_index = {root: i for i, root in enumerate(roots)}
