@@ -14,7 +14,8 @@ from typing import Dict, List, Optional, Tuple
 from mlf_lint.project_checks import dockerfile, environment_yml, lockfiles, pyproject, requirements
 from mlf_lint.project_checks import yaml_lines as Y
 from mlf_lint.project_checks.names import TRACKED, canonical
-from mlf_lint.project_checks.specs import EXACT, RANGE, Pin, release
+from mlf_lint.engine.versions import release
+from mlf_lint.project_checks.specs import EXACT, RANGE, Pin
 
 _SKIP_DIRS = frozenset({"node_modules", "venv", "env", "site-packages", "build", "dist", "__pycache__",
                         "htmlcov", "wandb", "mlruns", "data"})
@@ -113,18 +114,3 @@ def parse_target_versions(specs: List[str]) -> Dict[str, str]:
                 raise ValueError(f"--target-version '{item}': '{version}' is not a version (e.g. 2.4 or 2.4.1)")
             out[library] = version
     return out
-
-
-def in_range(versions: Dict[str, str], library: str, low: Tuple[int, ...], high: Optional[Tuple[int, ...]]
-             ) -> Optional[bool]:
-    """Whether the pinned version lies in [low, high); None when the library's version is unknown."""
-    version = versions.get(library)
-    if not version or not release(version):
-        return None
-    rel = release(version)
-    return _ge(rel, low) and (high is None or not _ge(rel, high))
-
-
-def _ge(a: Tuple[int, ...], b: Tuple[int, ...]) -> bool:
-    width = max(len(a), len(b))
-    return tuple(a) + (0,) * (width - len(a)) >= tuple(b) + (0,) * (width - len(b))
