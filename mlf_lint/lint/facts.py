@@ -20,19 +20,22 @@ from mlf_lint.engine.paths import relative
 from mlf_lint.lint import summaries
 from mlf_lint.lint.discovery import discover_root
 from mlf_lint.lint.sources import SourceFile, read_source
+from mlf_lint.project_checks.model import ProjectFiles
 from mlf_lint.project_checks.versions import parse_target_versions, pinned_versions
 
 
 def project_facts(root: Path, sources: Sequence[SourceFile], project_files: Sequence[Path], *,
-                  cache: Optional[Cache] = None, target_versions: Optional[Mapping[str, str]] = None
-                  ) -> ProjectFacts:
+                  cache: Optional[Cache] = None, target_versions: Optional[Mapping[str, str]] = None,
+                  store: Optional[ProjectFiles] = None) -> ProjectFacts:
     """The facts of the project at ``root``.
 
     ``sources``: its code files (``.py`` files count; others are skipped); ``project_files``: the
     environment.yml, Dockerfile, workflows ... whose env vars the run sees; ``cache``: per-file
     summaries and the code facts of an unchanged set of files are reused from it and stored in it
-    (the caller saves it); ``target_versions``: ``--target-version`` overrides of the pins.
+    (the caller saves it); ``target_versions``: ``--target-version`` overrides of the pins;
+    ``store``: the run's project files, so that the checks reuse what was read and parsed here.
     """
+    store = store or ProjectFiles()
     texts: Dict[str, SourceFile] = {}
     for src in sources:
         if src.text is None or not src.rel.endswith(".py"):
@@ -53,9 +56,9 @@ def project_facts(root: Path, sources: Sequence[SourceFile], project_files: Sequ
         facts = summaries.combine(found, {rel: src.text or "" for rel, src in texts.items()})
         if cache:
             cache.put_code_facts(str(root), code_key, facts)
-    for name, places in project_checks.collect_env_vars(root, list(project_files)).items():
+    for name, places in project_checks.collect_env_vars(root, list(project_files), store).items():
         facts.env_vars.setdefault(name, []).extend(places)
-    facts.versions.update(pinned_versions(root))
+    facts.versions.update(pinned_versions(root, store))
     facts.versions.update(target_versions or {})
     return facts
 

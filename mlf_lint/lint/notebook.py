@@ -19,7 +19,7 @@ from mlf_lint.engine import notebook as reader
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.lint import summaries
-from mlf_lint.lint.check import SYNTAX_ERROR, check_source
+from mlf_lint.lint.check import SYNTAX_ERROR, FileAnalysis, check_source
 
 INVALID_NOTEBOOK = "MLF903"
 _MAGIC = re.compile(r"^(\s*)(?:[%!]|\?\?|\?(?=\w))")
@@ -56,21 +56,28 @@ def _parses(text: str) -> Optional[SyntaxError]:
 def check_notebook(rel: str, text: str, facts: ProjectFacts,
                    enabled: Optional[Set[str]] = None) -> Tuple[List[Finding], Set[str]]:
     """Findings in one notebook, each with ``cell`` and a line inside that cell."""
+    analysis = analyse_notebook(rel, text, facts, enabled)
+    return analysis.findings, analysis.used
+
+
+def analyse_notebook(rel: str, text: str, facts: ProjectFacts,
+                     enabled: Optional[Set[str]] = None) -> FileAnalysis:
+    """One notebook, analysed; a broken cell (or a file that is no notebook) is its failure."""
     def wanted(code: str) -> bool:
         return enabled is None or code in enabled
 
     try:
         cells = [cell.source for cell in reader.read(text).cells]
     except reader.NotebookError as exc:
-        if not wanted(INVALID_NOTEBOOK):
-            return [], set()
         message = (f"notebook is not valid JSON ({exc}); no rule was checked in it. Repair or re-save it in "
                    "Jupyter." if exc.invalid_json else
                    "notebook has no list of cells, so it is not a Jupyter notebook; no rule was checked in "
                    "it. Re-save it in Jupyter or rename it.")
-        return [Finding(rel, 1, 0, INVALID_NOTEBOOK, message, severity="error")], set()
+        found = [Finding(rel, 1, 0, INVALID_NOTEBOOK, message, severity="error")]
+        return FileAnalysis(found if wanted(INVALID_NOTEBOOK) else [], failure=message)
 
     findings: List[Finding] = []
+    failure: Optional[str] = None
     blocks: List[List[str]] = []
     for number, source in enumerate(cells, start=1):
         lines = python_lines(source)
@@ -80,11 +87,12 @@ def check_notebook(rel: str, text: str, facts: ProjectFacts,
             lines, error = source.split("\n"), None
         if error is not None:
             # One broken cell does not hide the others: report it and leave it out of the module.
+            message = f"cannot parse this cell: {error.msg}; no rule was checked in it. Fix the syntax error."
+            failure = failure or message
             if wanted(SYNTAX_ERROR):
                 findings.append(Finding(
                     rel, min(max(error.lineno or 1, 1), len(lines)), max((error.offset or 1) - 1, 0),
-                    SYNTAX_ERROR, f"cannot parse this cell: {error.msg}; no rule was checked in it. Fix the "
-                    "syntax error.", severity="error", cell=number))
+                    SYNTAX_ERROR, message, severity="error", cell=number))
             lines = [""] * len(lines)
         blocks.append(lines)
 
@@ -99,7 +107,7 @@ def check_notebook(rel: str, text: str, facts: ProjectFacts,
     for finding in found:
         findings.append(_to_cell(finding, starts, blocks))
     findings.sort(key=Finding.sort_key)
-    return findings, used
+    return FileAnalysis(findings, used, failure)
 
 
 def with_own_facts(rel: str, text: str, facts: ProjectFacts) -> ProjectFacts:

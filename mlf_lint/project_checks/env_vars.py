@@ -23,17 +23,9 @@ _CUBLAS_GRAMMAR = re.compile(r"^(:\d+:\d+)+$")
 _TRUE = ("1", "true", "yes", "on")
 
 
-def merge(*sources: EnvVars) -> EnvVars:
-    merged: EnvVars = {}
-    for source in sources:
-        for name, places in source.items():
-            bucket = merged.setdefault(name, [])
-            bucket.extend(p for p in places if p not in bucket)
-    return merged
-
-
-def env_findings(root: Path, facts: ProjectFacts, collected: EnvVars) -> List[Finding]:
-    env = merge(facts.env_vars, collected)
+def env_findings(root: Path, facts: ProjectFacts) -> List[Finding]:
+    """The env-var findings of a project, from its facts (code and project files alike)."""
+    env = facts.env_vars
     out: List[Finding] = []
     out += _cublas_missing(root, facts, env)
     out += _cublas_invalid(facts, env)
