@@ -12,32 +12,32 @@ import re
 import tempfile
 from pathlib import Path
 from dataclasses import asdict
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from mlf_lint import __version__
 from mlf_lint.engine.config import ConfigError
 from mlf_lint.engine.facts import ProjectFacts
 
-CACHE_FILE = "cache-v3.json"
-DEFAULT_FOLDER = ".mlf_lint_cache"
+CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
+CACHE_FILE = "cache-v4.json"
 # Every version of the cache file has been one JSON object whose first key is the stamp; a file
 # that does not start so is not the cache's own and is never deleted.
 _OWN_FILE = re.compile(r"cache-v\d+\.json")
 _OWN_START = b'{"stamp": "'
 
 
-def cache_folder(root: Path, configured: Optional[str], given: Optional[Path] = None) -> Path:
-    """The cache folder: ``given`` (``--cache-dir``: the user named it, so it may be anywhere),
-    else the config's ``cache-dir``, else ``.mlf_lint_cache``; relative paths are from ``root``.
+def cache_folder(root: Path, configured: Optional[str] = None, override: Optional[Path] = None) -> Path:
+    """Where the cache of the project at ``root`` lives: ``--cache-dir`` (the user named it, so it
+    may be anywhere), else the config's ``cache-dir``, else CACHE_DIR; a relative folder is
+    relative to the project root.
 
     A folder from the config must lie below the project root: a committed config is not the
     user's say-so to write (and delete cache files) elsewhere. Raises :class:`ConfigError`.
     """
-    if given is not None:
-        return given if given.is_absolute() else root / given
-    folder = root / (configured or DEFAULT_FOLDER)
-    inside = root.resolve() in folder.resolve().parents
-    if not inside:
+    if override is not None:
+        return override if override.is_absolute() else root / override
+    folder = root / (configured or CACHE_DIR)
+    if root.resolve() not in folder.resolve().parents:
         raise ConfigError(f"cache-dir {configured!r} is not a folder inside the project {root}; a cache "
                           "outside the project can only be named on the command line (--cache-dir)")
     return folder
@@ -116,7 +116,8 @@ class Cache:
         self.summaries[digest] = summary
         self.dirty = True
 
-    def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[list]:
+    def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[Tuple[list, Optional[str]]]:
+        """The stored findings of an unchanged file, and why it could not be analysed (or None)."""
         entry = self.entries.get(rel)
         if not isinstance(entry, dict) or entry.get("hash") != digest:
             return None
@@ -127,10 +128,12 @@ class Cache:
         for name, value in used.items():
             if fact_digest(facts, name) != value:
                 return None
-        return findings
+        failure = entry.get("failure")
+        return findings, failure if isinstance(failure, str) else None
 
-    def store(self, rel: str, digest: str, findings: list, used: Dict[str, str]) -> None:
-        self.entries[rel] = {"hash": digest, "findings": findings, "facts": used}
+    def store(self, rel: str, digest: str, findings: list, used: Dict[str, str],
+              failure: Optional[str] = None) -> None:
+        self.entries[rel] = {"hash": digest, "findings": findings, "facts": used, "failure": failure}
         self.dirty = True
 
     def save(self, live_hashes: Iterable[str]) -> None:

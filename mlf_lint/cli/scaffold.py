@@ -8,19 +8,13 @@ from typing import Any, Dict, Optional, Tuple
 
 import click
 
+from mlf_lint.cli.errors import EXIT_FINDINGS, fail
 from mlf_lint.scaffold.answers import AnswerError, validate_answer
 from mlf_lint.scaffold.create import (
     Answers, CreateError, create_project, lint_command, next_steps, questions, resolve_template,
 )
 from mlf_lint.scaffold import registry
 from mlf_lint.scaffold.registry import TemplateInfo
-
-USAGE_ERROR = 2
-
-
-def _fail(message: str, code: int = USAGE_ERROR) -> None:
-    click.echo(f"mlf-lint: error: {message}", err=True)
-    raise SystemExit(code)
 
 
 def _prompt(key: str, label: str, default: str, choices: Tuple[str, ...]) -> str:
@@ -41,7 +35,7 @@ _LABELS = {"project_name": "Project name", "description": "Description", "author
 def _prompt_answers(template: Optional[str], given: Dict[str, Optional[str]]) -> Tuple[str, Answers]:
     handles = [t.handle for t in registry.list_templates()]
     if not handles:
-        _fail("no templates are installed")
+        fail("no templates are installed")
     if template is None:
         for info in registry.list_templates():
             click.echo(f"  {info.handle:<20} {info.description}")
@@ -49,7 +43,7 @@ def _prompt_answers(template: Optional[str], given: Dict[str, Optional[str]]) ->
     try:
         asked = {q.key: q for q in questions(resolve_template(template)) if q.key in _LABELS}
     except CreateError as error:
-        _fail(str(error))
+        fail(str(error))
     answers: Dict[str, Optional[str]] = {}
     for key, label in _LABELS.items():
         value, question = given.get(key), asked.get(key)
@@ -83,9 +77,9 @@ def _publish(project: Path, org: Optional[str], private: bool) -> None:
         from mlf_lint.scaffold.github import publish_new_project  # PyGithub is only needed here
         publish_new_project(project, project.name, org, private)
     except ImportError as error:
-        _fail(f"GitHub publishing is not available ({error}); the project is at {project}", 1)
+        fail(f"GitHub publishing is not available ({error}); the project is at {project}", code=EXIT_FINDINGS)
     except Exception as error:  # network, auth, name taken: the project itself is already safe
-        _fail(f"publishing to GitHub failed: {error}; the project is at {project}", 1)
+        fail(f"publishing to GitHub failed: {error}; the project is at {project}", code=EXIT_FINDINGS)
 
 
 @click.command()
@@ -107,10 +101,10 @@ def create(template: Optional[str], name: Optional[str], description: Optional[s
            org: Optional[str], private: bool) -> None:
     """Create a reproducible project from a template."""
     if (org or private) and not github:
-        _fail("--org and --private only apply together with --github")
+        fail("--org and --private only apply together with --github")
     if no_input:
         if not template or not name:
-            _fail("--no-input needs --template HANDLE and --name NAME")
+            fail("--no-input needs --template HANDLE and --name NAME")
         answers = Answers(name=name, description=description, author=author, license=license_id)
     else:
         template, answers = _prompt_answers(template, {"project_name": name, "description": description,
@@ -119,7 +113,7 @@ def create(template: Optional[str], name: Optional[str], description: Optional[s
         info = resolve_template(template)
         project = create_project(template, answers, output_dir)
     except CreateError as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(f"Created {project} from template {info.handle} {info.version}.")
     if not no_lint:
         _lint_new_project(project)
@@ -138,7 +132,7 @@ def _template_details(info: TemplateInfo) -> Dict[str, Any]:
         details["questions"] = {q.key: q.to_json() for q in questions(info)}
         details["files"] = example_paths(info)
     except (CreateError, RenderError, AnswerError) as error:
-        _fail(f"template {info.handle}: {error}")
+        fail(f"template {info.handle}: {error}")
     return details
 
 
@@ -169,7 +163,7 @@ def info(handle: str, output_format: str) -> None:
     try:
         template = resolve_template(handle)
     except CreateError as error:
-        _fail(str(error))
+        fail(str(error))
     details = _template_details(template)
     if output_format == "json":
         click.echo(json.dumps(details, indent=2))

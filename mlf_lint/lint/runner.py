@@ -7,18 +7,20 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
-from mlf_lint.engine import project
-from mlf_lint.engine.cache import Cache, cache_folder, content_hash, fact_digests
-from mlf_lint.engine.check import UNREADABLE, check_source
+from mlf_lint import project_checks
+from mlf_lint.engine.cache import Cache, cache_folder, fact_digests
 from mlf_lint.engine.config import Config
 from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint import project_checks
-from mlf_lint.engine.files import discover, is_code, relative
 from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.paths import relative
 from mlf_lint.engine.result import RunResult
-from mlf_lint.project_checks.versions import pinned_versions
+from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source
+from mlf_lint.lint.discovery import discover, discover_root, find_root, is_code
+from mlf_lint.lint.facts import project_facts
+from mlf_lint.lint.sources import SourceFile, read_source
+from mlf_lint.project_checks.model import ProjectFiles
 
 PARALLEL_THRESHOLD = 48  # below this many files to analyse, forking costs more than it saves
 
@@ -36,31 +38,6 @@ class Options:
     progress: Optional[Callable[[int, int], None]] = None  # (done, total)
 
 
-@dataclass
-class SourceFile:
-    path: Path
-    rel: str                        # relative to Options.base, POSIX
-    digest: str
-    text: Optional[str]             # None when unreadable
-    problem: Optional[str] = None
-
-
-def _read(path: Path, rel: str) -> SourceFile:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return SourceFile(path, rel, "", None, f"cannot read the file ({exc.strerror})")
-    digest = content_hash(data)
-    if b"\0" in data:
-        return SourceFile(path, rel, digest, None, "binary content (NUL bytes), not Python source")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return SourceFile(path, rel, digest, None,
-                          f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it")
-    return SourceFile(path, rel, digest, text)
-
-
 # -- worker side ---------------------------------------------------------------------------------
 _WORKER: Dict[str, object] = {}
 
@@ -70,66 +47,29 @@ def _init_worker(facts: List[ProjectFacts], enabled: Set[str]) -> None:
     _WORKER["enabled"] = enabled
 
 
-def _analyse(item: Tuple[str, str, int]) -> Tuple[str, List[dict], List[str]]:
+def _analyse(item: Tuple[str, str, int]) -> Tuple[str, List[dict], List[str], Optional[str]]:
     rel, text, index = item
     facts = _WORKER["facts"][index]  # type: ignore[index]
-    findings, used = _analyse_text(rel, text, facts, _WORKER["enabled"])  # type: ignore[arg-type]
-    return rel, [f.to_dict() for f in findings], sorted(used)
+    analysis = _analyse_text(rel, text, facts, _WORKER["enabled"])  # type: ignore[arg-type]
+    return rel, [f.to_dict() for f in analysis.findings], sorted(analysis.used), analysis.failure
 
 
-def _analyse_text(rel: str, text: str, facts: ProjectFacts, enabled: Set[str]) -> Tuple[List[Finding], Set[str]]:
+def _analyse_text(rel: str, text: str, facts: ProjectFacts, enabled: Set[str]) -> FileAnalysis:
     if rel.endswith(".ipynb"):
-        try:
-            from mlf_lint.engine import notebook
-        except ImportError:  # pragma: no cover - notebooks support ships with the package
-            return [], set()
-        return notebook.check_notebook(rel, text, facts, enabled)
-    return check_source(rel, text, facts, enabled)
+        from mlf_lint.lint.notebook import analyse_notebook
+
+        return analyse_notebook(rel, text, facts, enabled)
+    return analyse_source(rel, text, facts, enabled)
 
 
 # -- the run -------------------------------------------------------------------------------------
-def discover_root(root: Path, config: Config) -> Tuple[List[Path], List[Path]]:
-    """Every code file and every project file under ``root``, as the config excludes them."""
-    files = discover([root], root, [*config.exclude, *config.extend_exclude], config.respect_gitignore,
-                     project_checks.is_project_file)
-    return [p for p in files if is_code(p)], [p for p in files if not is_code(p)]
-
-
-def collect_facts(root: Path, sources: Sequence[SourceFile], cache: Optional[Cache],
-                  project_files: Sequence[Path], target_versions: Dict[str, str]) -> ProjectFacts:
-    summaries = {}
-    texts = {}
-    for src in sources:
-        if src.text is None or not src.rel.endswith(".py"):
-            continue
-        texts[relative(src.path, root)] = src
-    # The code-derived facts of an unchanged set of files are reused as a whole.
-    code_key = content_hash("\n".join(f"{rel}\0{src.digest}" for rel, src in sorted(texts.items())).encode())
-    facts = cache.code_facts(str(root), code_key) if cache else None
-    if facts is None:
-        for rel, src in texts.items():
-            summary = cache.summary(src.digest) if cache else None
-            if summary is None:
-                summary = project.summarize(src.text or "")
-                if cache:
-                    cache.put_summary(src.digest, summary)
-            summaries[rel] = summary
-        facts = project.combine(summaries, {rel: src.text or "" for rel, src in texts.items()})
-        if cache:
-            cache.put_code_facts(str(root), code_key, facts)
-    for name, places in project_checks.collect_env_vars(root, list(project_files)).items():
-        facts.env_vars.setdefault(name, []).extend(places)
-    facts.versions.update(pinned_versions(root))
-    facts.versions.update(target_versions)
-    return facts
-
-
 def _under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
 def _project_facts(options: Options, sources: List[SourceFile], project_files: List[Path],
-                   cache: Optional[Cache]) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path]]:
+                   cache: Optional[Cache], store: ProjectFiles
+                   ) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path]]:
     """Facts per project root. Each file's root is found from the file (as the flake8 plugin does),
     and a root's facts come from every code file under it, also those outside the checked paths."""
     config = options.config
@@ -138,19 +78,20 @@ def _project_facts(options: Options, sources: List[SourceFile], project_files: L
     for src in sources:
         folder = src.path.parent
         if folder not in roots:
-            roots[folder] = project.find_root(folder)
+            roots[folder] = find_root(folder)
         file_root[src.path] = roots[folder]
     by_root: Dict[Path, ProjectFacts] = {}
     checked = [p.resolve() for p in options.paths]
     known = {src.path: src for src in sources}
     for root in sorted(set(file_root.values())):
         pool = [src for path, src in known.items() if _under(path, root)]
+        root_project_files = [p for p in project_files if _under(p, root)]
         if not any(_under(root, p) for p in checked if p.is_dir()):
-            code, root_project_files = discover_root(root, config)
-            pool += [_read(p, relative(p, options.base)) for p in code if p not in known]
-        else:
-            root_project_files = [p for p in project_files if _under(p, root)]
-        by_root[root] = collect_facts(root, pool, cache, root_project_files, options.target_versions)
+            code, found = discover_root(root, config)
+            pool += [read_source(p, relative(p, options.base)) for p in code if p not in known]
+            root_project_files = sorted({*root_project_files, *found})
+        by_root[root] = project_facts(root, pool, root_project_files, cache=cache,
+                                      target_versions=options.target_versions, store=store)
     return by_root, file_root
 
 
@@ -161,11 +102,12 @@ def run(options: Options) -> RunResult:
                      config.respect_gitignore, project_checks.is_project_file)
     code_files = [p for p in files if is_code(p)]
     project_files = [p for p in files if not is_code(p)]
-    sources = [_read(p, relative(p, options.base)) for p in code_files]
+    sources = [read_source(p, relative(p, options.base)) for p in code_files]
     cache = None
     if options.use_cache:
         cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
-    facts_by_root, file_root = _project_facts(options, sources, project_files, cache)
+    store = ProjectFiles()  # each project file read and parsed once in this run
+    facts_by_root, file_root = _project_facts(options, sources, project_files, cache, store)
     roots = sorted(facts_by_root)
     root_index = {root: i for i, root in enumerate(roots)}
 
@@ -187,7 +129,10 @@ def run(options: Options) -> RunResult:
         digests[src.rel] = src.digest
         cached = cache.lookup(src.rel, src.digest, facts) if cache else None
         if cached is not None:
-            findings.extend(Finding.from_dict(d) for d in cached)
+            found, failure = cached
+            findings.extend(Finding.from_dict(d) for d in found)
+            if failure:
+                unanalysed.append((src.rel, failure))
         else:
             todo.append((src.rel, src.text, root_index[root]))
 
@@ -200,19 +145,19 @@ def run(options: Options) -> RunResult:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=([facts_by_root[r] for r in roots], enabled)) as pool:
             results = pool.map(_analyse, todo, chunksize=max(1, min(16, total // (jobs * 4) or 1)))
-            for rel, found, used in results:
+            for rel, found, used, failure in results:
                 done += 1
                 if options.progress:
                     options.progress(done, total)
-                _record(rel, [Finding.from_dict(d) for d in found], set(used), findings, cache, digests,
-                        facts_of[rel])
+                analysis = FileAnalysis([Finding.from_dict(d) for d in found], set(used), failure)
+                _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
     else:
         for rel, text, index in todo:
-            found, used = _analyse_text(rel, text, facts_by_root[roots[index]], enabled)
+            analysis = _analyse_text(rel, text, facts_by_root[roots[index]], enabled)
             done += 1
             if options.progress:
                 options.progress(done, total)
-            _record(rel, found, used, findings, cache, digests, facts_of[rel])
+            _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
 
     if project_files:
         for root in roots or [options.root]:
@@ -220,15 +165,14 @@ def run(options: Options) -> RunResult:
                     and not any(r != root and _under(r, root) and _under(p, r) for r in roots)]
             if not mine:
                 continue
-            facts = facts_by_root.get(root) or ProjectFacts()
-            for finding in project_checks.check_project(root, mine, facts):
-                if finding.code in enabled:
-                    findings.append(_rebase(finding, root, options.base))
-    failed = {path for path, _ in unanalysed}
-    for finding in findings:
-        if (finding.code == "MLF901" or finding.code.startswith("MLF91")) and finding.path not in failed:
-            unanalysed.append((finding.path, finding.message))
-            failed.add(finding.path)
+            facts = facts_by_root.get(root) or ProjectFacts(
+                env_vars=project_checks.collect_env_vars(root, mine, store))  # no code: the files' own
+            checked = project_checks.check_project_files(root, mine, facts, store)
+            findings += [_rebase(f, root, options.base) for f in checked.findings if f.code in enabled]
+            failed = {}  # path -> why: the first failure of each file
+            for finding in checked.failed:
+                failed.setdefault(_rebase(finding, root, options.base).path, finding.message)
+            unanalysed += failed.items()
     findings = [f for f in findings if not _per_file_ignored(f, config)]
     findings.sort(key=Finding.sort_key)
     if cache:
@@ -238,11 +182,14 @@ def run(options: Options) -> RunResult:
                      analysed=sorted(rel for rel, *_ in todo))
 
 
-def _record(rel: str, found: List[Finding], used: Set[str], findings: List[Finding], cache: Optional[Cache],
-            digests: Dict[str, str], facts: ProjectFacts) -> None:
-    findings.extend(found)
+def _record(rel: str, analysis: FileAnalysis, findings: List[Finding], unanalysed: List[Tuple[str, str]],
+            cache: Optional[Cache], digests: Dict[str, str], facts: ProjectFacts) -> None:
+    findings.extend(analysis.findings)
+    if analysis.failure:
+        unanalysed.append((rel, analysis.failure))
     if cache:
-        cache.store(rel, digests[rel], [f.to_dict() for f in found], fact_digests(facts, used))
+        cache.store(rel, digests[rel], [f.to_dict() for f in analysis.findings], fact_digests(facts, analysis.used),
+                    analysis.failure)
 
 
 def _rebase(finding: Finding, root: Path, base: Path) -> Finding:
