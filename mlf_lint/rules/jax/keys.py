@@ -7,7 +7,7 @@ import ast
 from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine.context import ModuleContext
-from mlf_lint.engine.project import is_test_file
+from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.rules.general import astutil
 from mlf_lint.rules.jax.training import is_benchmark

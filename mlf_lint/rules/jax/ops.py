@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from mlf_lint.engine.context import ModuleContext
-from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import Version
+from mlf_lint.rules import table
 from mlf_lint.rules.jax.xla import deterministic_flag, keras_on_jax
 
 TABLE = Path(__file__).with_name("ops.yaml")
@@ -25,7 +25,7 @@ def _table() -> Tuple[Dict[str, dict], Dict[str, dict]]:
     """(always, keras_on_jax_only): qualified name -> entry."""
     always: Dict[str, dict] = {}
     keras: Dict[str, dict] = {}
-    for entry in read_table(TABLE) or ():
+    for entry in table.load(TABLE):
         for name in entry.get("names", ()):
             always[name] = entry
         for name in entry.get("keras_on_jax", ()):

@@ -6,7 +6,7 @@ import ast
 import re
 
 from mlf_lint.engine.context import ModuleContext
-from mlf_lint.engine.project import is_test_file
+from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.rules.general import astutil
 from mlf_lint.rules.tensorflow.training import is_keras_fit
