@@ -29,7 +29,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-HANDLES = ["mlflow-pytorch", "mlflow-tensorflow", "mlflow-xgboost", "package-prediction"]
+HANDLES = ["mlflow-jax", "mlflow-pytorch", "mlflow-tensorflow", "mlflow-xgboost", "package-prediction"]
 # The exploit from the issue, one that leaves a trace on disk, and plain arithmetic.
 EXPLOITS = [
     "{{ cycler.__init__.__globals__.os.popen('id -un').read() }}",

@@ -21,9 +21,10 @@ from mlf_lint.scaffold.registry import PROJECT_RECORD, get_template, list_templa
 from mlf_lint.scaffold.runtime import LIBRARIES, render_reproducibility_module
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLES = ["mlflow-pytorch", "mlflow-tensorflow", "mlflow-xgboost", "package-prediction"]
+HANDLES = ["mlflow-jax", "mlflow-pytorch", "mlflow-tensorflow", "mlflow-xgboost", "package-prediction"]
 # What each template's project must be able to import to run its own tests.
 LIBRARY_MODULES: Dict[str, List[str]] = {
+    "mlflow-jax": ["jax", "flax", "optax", "mlflow"],
     "mlflow-pytorch": ["torch", "lightning", "mlflow"],
     "mlflow-tensorflow": ["tensorflow", "mlflow"],
     "mlflow-xgboost": ["xgboost", "mlflow"],
@@ -128,11 +129,16 @@ def test_runtime_helper_has_each_librarys_switches() -> None:
     assert "tf.config.experimental.enable_op_determinism()" in tf_src
     xgb_src = render_reproducibility_module("xgboost")
     assert '"coord_descent"' in xgb_src and '"seed": seed' in xgb_src
+    jax_src = render_reproducibility_module("jax")
+    assert 'XLA_DETERMINISM_FLAG = "--xla_gpu_deterministic_ops=true"' in jax_src
+    assert 'os.environ["XLA_FLAGS"] = f"{flags} {XLA_DETERMINISM_FLAG}".strip()' in jax_src
+    assert "return nnx.Rngs(seed)" in jax_src and "np.random.seed(seed)" in jax_src
+    assert "torch" not in jax_src and "tensorflow" not in jax_src
 
 
 def test_runtime_helper_unknown_library() -> None:
     with pytest.raises(ValueError, match="no runtime helper"):
-        render_reproducibility_module("jax")
+        render_reproducibility_module("theano")
 
 
 def test_generated_helper_is_the_shared_one(tmp_path: Path) -> None:
@@ -194,6 +200,11 @@ def test_project_pins_and_environment_variables(tmp_path: Path, handle: str) -> 
         assert variables["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
         assert 'CUBLAS_WORKSPACE_CONFIG=":4096:8"' in dockerfile
         assert "torch==2.13.0" in requirements
+    if handle == "mlflow-jax":
+        assert variables["XLA_FLAGS"] == "--xla_gpu_deterministic_ops=true"
+        assert 'XLA_FLAGS="--xla_gpu_deterministic_ops=true"' in dockerfile
+        assert env["variables"]["XLA_FLAGS"] == "--xla_gpu_deterministic_ops=true"
+        assert {"jax==0.10.2", "jaxlib==0.10.2", "flax==0.12.8", "optax==0.2.8"} <= set(requirements)
     assert mlproject["entry_points"]
 
 

@@ -18,11 +18,12 @@ from mlf_lint.scaffold.registry import get_template
 from mlf_lint.scaffold.render import render
 
 TRAIN_ARGS = {"mlflow-pytorch": ["--epochs", "2"], "mlflow-xgboost": ["--rounds", "20"],
-              "mlflow-tensorflow": ["--epochs", "2"]}
+              "mlflow-tensorflow": ["--epochs", "2"], "mlflow-jax": ["--epochs", "2"]}
 # Model files whose bytes repeat (a .keras archive stores its save time, so only its weights hash counts).
-MODEL_FILES = {"mlflow-pytorch": "model.pt", "mlflow-xgboost": "model.json"}
+MODEL_FILES = {"mlflow-pytorch": "model.pt", "mlflow-xgboost": "model.json", "mlflow-jax": "params.msgpack"}
 REQUIRED = {"mlflow-pytorch": ["torch", "lightning", "mlflow"], "mlflow-xgboost": ["xgboost", "mlflow"],
-            "mlflow-tensorflow": ["tensorflow", "mlflow"], "package-prediction": ["xgboost", "mlflow"]}
+            "mlflow-tensorflow": ["tensorflow", "mlflow"], "package-prediction": ["xgboost", "mlflow"],
+            "mlflow-jax": ["jax", "flax", "optax", "mlflow"]}
 
 
 def make_project(tmp_path: Path, handle: str) -> Path:
@@ -46,7 +47,7 @@ def train(project: Path, handle: str, seed: int, run_name: str) -> Tuple[Dict[st
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("handle", ["mlflow-pytorch", "mlflow-xgboost", "mlflow-tensorflow"])
+@pytest.mark.parametrize("handle", ["mlflow-pytorch", "mlflow-xgboost", "mlflow-tensorflow", "mlflow-jax"])
 def test_same_seed_is_bit_identical_other_seed_differs(tmp_path: Path, handle: str) -> None:
     for module in REQUIRED[handle]:
         pytest.importorskip(module)
@@ -105,6 +106,16 @@ def helper_turns_mode_off(project: Path) -> None:
           "torch.use_deterministic_algorithms(False)")
 
 
+def keys_from_the_clock(project: Path) -> None:
+    _edit(project / "demo" / "train.py", "import argparse\n", "import argparse\nimport time\n")
+    _edit(project / "demo" / "train.py", "    rngs = make_rngs(seed)\n", "    rngs = nnx.Rngs(int(time.time()))\n")
+
+
+def helper_loses_xla_flag(project: Path) -> None:
+    _edit(project / "demo" / "reproducibility.py", 'XLA_DETERMINISM_FLAG = "--xla_gpu_deterministic_ops=true"',
+          'XLA_DETERMINISM_FLAG = "--xla_gpu_autotune_level=0"')
+
+
 def shotgun(project: Path) -> None:
     _edit(project / "demo" / "train.py", "booster = xgb.train(params, dtrain,",
           'booster = xgb.train({"booster": "gblinear", "updater": "shotgun", "seed": seed}, dtrain,')
@@ -120,11 +131,14 @@ MUTATIONS: List[Tuple[str, str, Callable[[Path], None], str]] = [
     ("mlflow-xgboost", "gblinear + shotgun", shotgun, "MLF301"),
     ("mlflow-pytorch", "helper turns deterministic mode off", helper_turns_mode_off, "MLF050"),
     ("mlflow-xgboost", "helper drops np.random.seed", helper_loses_numpy_seed, "MLF050"),
+    ("mlflow-jax", "helper drops the XLA determinism flag", helper_loses_xla_flag, "MLF050"),
+    ("mlflow-jax", "JAX keys from the clock", keys_from_the_clock, "MLF002"),
 ]
 
 
 @pytest.mark.lint_e2e
-@pytest.mark.parametrize("handle", ["mlflow-pytorch", "mlflow-tensorflow", "mlflow-xgboost", "package-prediction"])
+@pytest.mark.parametrize("handle", ["mlflow-jax", "mlflow-pytorch", "mlflow-tensorflow", "mlflow-xgboost",
+                                    "package-prediction"])
 def test_generated_project_is_clean(tmp_path: Path, handle: str) -> None:
     result = lint(make_project(tmp_path, handle))
     assert result.returncode == 0, result.stdout + result.stderr

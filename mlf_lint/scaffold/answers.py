@@ -36,7 +36,8 @@ _BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {
     "random", "test", "typing", "json", "os", "sys", "math", "string", "logging", "types",
 }
-_SHADOWED = frozenset({"torch", "tensorflow", "keras", "xgboost", "numpy", "mlflow", "lightning", "mlf_lint"})
+_SHADOWED = frozenset({"torch", "tensorflow", "keras", "xgboost", "numpy", "mlflow", "lightning", "mlf_lint",
+                       "jax", "jaxlib", "flax", "optax"})
 
 
 class AnswerError(ValueError):

@@ -3,7 +3,7 @@ interpreter starts) and CUBLAS_WORKSPACE_CONFIG after CUDA work began."""
 from __future__ import annotations
 
 import ast
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.evaluate import literal
@@ -13,27 +13,36 @@ from mlf_lint.rules.general import astutil
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def env_writes(ctx: ModuleContext) -> Iterator[Tuple[ast.AST, str]]:
-    """(node, variable name) of every os.environ[...] = / setdefault / update / os.putenv."""
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Subscript) and ctx.resolve(target.value) == "os.environ":
-                    name = literal(target.slice, ctx.constants)
-                    if isinstance(name, str):
-                        yield node, name
-        elif isinstance(node, ast.Call):
-            func = node.func
-            qualname = ctx.resolve(func)
-            if qualname in ("os.putenv", "os.environ.setdefault") and node.args:
-                name = literal(node.args[0], ctx.constants)
+def node_env_writes(ctx: ModuleContext, node: ast.AST) -> List[Tuple[str, Optional[ast.AST]]]:
+    """(variable name, value node) that ``node`` writes: os.environ[...] = v, os.environ.setdefault /
+    update, os.putenv. The value is None where the code does not show it."""
+    found: List[Tuple[str, Optional[ast.AST]]] = []
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript) and ctx.resolve(target.value) == "os.environ":
+                name = literal(target.slice, ctx.constants)
                 if isinstance(name, str):
-                    yield node, name
-            elif qualname == "os.environ.update" and node.args and isinstance(node.args[0], ast.Dict):
-                for key in node.args[0].keys:
-                    name = literal(key, ctx.constants) if key is not None else None
-                    if isinstance(name, str):
-                        yield node, name
+                    found.append((name, node.value))
+    elif isinstance(node, ast.Call):
+        qualname = ctx.resolve(node.func)
+        if qualname in ("os.putenv", "os.environ.setdefault") and node.args:
+            name = literal(node.args[0], ctx.constants)
+            if isinstance(name, str):
+                found.append((name, node.args[1] if len(node.args) > 1 else None))
+        elif qualname == "os.environ.update" and node.args and isinstance(node.args[0], ast.Dict):
+            for key, value in zip(node.args[0].keys, node.args[0].values):
+                name = literal(key, ctx.constants) if key is not None else None
+                if isinstance(name, str):
+                    found.append((name, value))
+    return found
+
+
+def env_writes(ctx: ModuleContext) -> Iterator[Tuple[ast.AST, str, Optional[ast.AST]]]:
+    """(node, variable name, value node) of every environment write in the module."""
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (ast.Assign, ast.Call)):
+            for name, value in node_env_writes(ctx, node):
+                yield node, name, value
 
 
 def _cuda_work(ctx: ModuleContext, node: ast.Call) -> bool:
@@ -77,7 +86,7 @@ class EnvironmentTooLate(CodeRule):
         if "PYTHONHASHSEED" not in ctx.source and "CUBLAS_WORKSPACE_CONFIG" not in ctx.source:
             return
         launches = ctx.imports_any("subprocess") or "os.exec" in ctx.source
-        for node, name in env_writes(ctx):
+        for node, name, _ in env_writes(ctx):
             if name == "PYTHONHASHSEED":
                 if launches:
                     continue  # a launcher: the child processes it starts do see the variable

@@ -16,9 +16,10 @@ from typing import Any, Dict, List, Set
 
 
 from mlf_lint.engine.context import ABSENT, ModuleContext
-from mlf_lint.engine.evaluate import literal
+from mlf_lint.engine.evaluate import literal, partial_text
 from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.rules.general.environment import node_env_writes
 
 MARKER = re.compile(r"^#\s*mlf-lint:\s*runtime-helper=(\w+)", re.M)
 CODE = "MLF050"
@@ -51,6 +52,10 @@ def _satisfies(ctx: ModuleContext, node: ast.AST, way: Dict[str, Any]) -> bool:
             if value is not ABSENT and value == unwanted:
                 return False
         return True
+    if "env" in way and isinstance(node, (ast.Assign, ast.Call)):
+        return any(name == way["env"] and value is not None
+                   and way.get("contains", "") in (partial_text(value, ctx.constants) or "")
+                   for name, value in node_env_writes(ctx, node))
     if "assign" in way and isinstance(node, ast.Assign):
         return any(ctx.resolve(t) == way["assign"] for t in node.targets) and \
             literal(node.value, ctx.constants) == way["value"]

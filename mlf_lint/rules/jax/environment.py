@@ -67,19 +67,6 @@ def first_backend_start(ctx: ModuleContext, write: ast.AST) -> Optional[ast.Call
     return None
 
 
-def _value_node(write: ast.AST, name: str) -> Optional[ast.AST]:
-    if isinstance(write, ast.Assign):
-        return write.value
-    if isinstance(write, ast.Call) and write.args:
-        if isinstance(write.args[0], ast.Dict):
-            for key, value in zip(write.args[0].keys, write.args[0].values):
-                if isinstance(key, ast.Constant) and key.value == name:
-                    return value
-            return None
-        return write.args[1] if len(write.args) > 1 else None
-    return None
-
-
 class XlaFlagsTooLate(CodeRule):
     codes = ("MLF602",)
     keywords = ("XLA_FLAGS",)
@@ -88,10 +75,9 @@ class XlaFlagsTooLate(CodeRule):
     def on_end(self, ctx: ModuleContext) -> None:
         if "XLA_FLAGS" not in ctx.source:
             return
-        for write, name in env_writes(ctx):
+        for write, name, value in env_writes(ctx):
             if name != "XLA_FLAGS":
                 continue
-            value = _value_node(write, name)
             text = partial_text(value, ctx.constants) if value is not None else None
             if not text or not sets_determinism(text):
                 continue  # only the determinism flag is this rule's business

@@ -40,6 +40,12 @@ LIBRARIES: Dict[str, _LibrarySpec] = {
         ("xgboost", "xgboost-cpu", *_COMMON_DISTRIBUTIONS),
         ("PYTHONHASHSEED", "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES"),
     ),
+    "jax": _LibrarySpec(
+        "JAX, Flax and Optax",
+        ("jax", "jaxlib", "jax-cuda12-plugin", "jax-cuda12-pjrt", "jax-cuda13-plugin", "jax-cuda13-pjrt",
+         "flax", "optax", *_COMMON_DISTRIBUTIONS),
+        ("PYTHONHASHSEED", "XLA_FLAGS", "JAX_PLATFORMS", "CUDA_VISIBLE_DEVICES"),
+    ),
 }
 
 
@@ -48,7 +54,7 @@ def _tuple_literal(items: Tuple[str, ...]) -> str:
 
 
 def render_reproducibility_module(library: str) -> str:
-    """The Python source of ``reproducibility.py`` for ``library`` (pytorch, tensorflow, xgboost)."""
+    """The Python source of ``reproducibility.py`` for ``library`` (pytorch, tensorflow, xgboost, jax)."""
     from jinja2 import Environment, StrictUndefined
 
     spec = LIBRARIES.get(library)

@@ -1,0 +1,1 @@
+{{ mlf_shared_file("conftest.py") -}}

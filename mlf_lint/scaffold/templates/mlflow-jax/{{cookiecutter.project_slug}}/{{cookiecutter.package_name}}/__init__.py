@@ -1,0 +1,1 @@
+{{ mlf_shared_file("__init__.py.j2") -}}

@@ -1,0 +1,1 @@
+{{ mlf_reproducibility_module(cookiecutter._library) }}
