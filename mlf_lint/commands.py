@@ -6,6 +6,7 @@ LAZY_COMMANDS = {
     "check": "mlf_lint.cli_check:check",
     "clean": "mlf_lint.cli_check:clean",
     "verify": "mlf_lint.cli_evidence:verify",
+    "audit": "mlf_lint.cli_audit:audit",
     "fix-artifact-paths": "mlf_lint.cli_evidence:fix_artifact_paths",
     "rule": "mlf_lint.cli_rules:rule",
     "rules": "mlf_lint.cli_rules:rules",
