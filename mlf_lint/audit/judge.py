@@ -104,28 +104,34 @@ class Judge:
 
     # -- operators ------------------------------------------------------------------------------
     def _operators(self, process: Process, where) -> Iterable[RuntimeFinding]:
-        spans_seen = set()
+        # Operators judged by the same entry at the same call site, with the same flags.
+        groups: Dict[tuple, List[Tuple[OpRecord, AtenEntry]]] = {}
         for op in sorted(process.ops, key=lambda o: o.seq):
             entry = self._entry_for(op)
-            if entry is None:
-                continue
-            verdict = self._verdict(entry, op)
-            if verdict is None:
-                continue
-            severity, text = verdict
-            located = where(op.site)
-            subject = f"aten::{op.op.split('.')[0]}"
-            if not _named(entry, op.op):  # matched as part of a traced call (SDPA's math path)
-                if (op.site, entry.order, op.flags) in spans_seen:
-                    continue  # one finding per call site, not one per operator of its backward
-                spans_seen.add((op.site, entry.order, op.flags))
-                subject = (op.span or subject).replace("torch.nn.functional.", "F.")
-            yield RuntimeFinding(
-                code=entry.entry.code, severity=severity, message=self._op_message(entry, op, located, text),
-                place=located.place,
-                chain=(*located.chain, subject + (" (backward)" if op.phase == "backward" else "")),
-                kind="operator", subject=entry.entry.name, count=op.count, first_step=op.step,
-                built_at=located.built_at, user_lines=located.user_lines)
+            if entry is not None:
+                groups.setdefault((op.site, entry.order, op.flags), []).append((op, entry))
+        for members in groups.values():
+            entry = members[0][1]
+            named = [op for op, _ in members if _named(entry, op.op)]
+            if named:
+                for op in named:
+                    yield from self._operator(entry, op, where(op.site), f"aten::{op.op.split('.')[0]}", op.count)
+            else:  # only a traced call's operators ran (SDPA's unfused CPU path): one finding for the call
+                op = members[0][0]
+                calls = min(o.count for o, _ in members)
+                yield from self._operator(entry, op, where(op.site), _short(op.span or ""), calls)
+
+    def _operator(self, entry: AtenEntry, op: OpRecord, located: Located, subject: str,
+                  count: int) -> Iterable[RuntimeFinding]:
+        verdict = self._verdict(entry, op)
+        if verdict is None:
+            return
+        severity, text = verdict
+        yield RuntimeFinding(
+            code=entry.entry.code, severity=severity, message=self._op_message(entry, op, located, subject, text),
+            place=located.place, chain=(*located.chain, subject + (" (backward)" if op.phase == "backward" else "")),
+            kind="operator", subject=entry.entry.name, count=count, first_step=op.step,
+            built_at=located.built_at, user_lines=located.user_lines)
 
     def _entry_for(self, op: OpRecord) -> Optional[AtenEntry]:
         span = op.span if op.phase == "backward" else None
@@ -162,16 +168,16 @@ class Judge:
                            f"run, and under deterministic mode it raises RuntimeError. Instead: {e.instead}.")
 
     @staticmethod
-    def _op_message(entry: AtenEntry, op: OpRecord, located: Located, text: str) -> str:
-        name = f"aten::{op.op.split('.')[0]}"
-        if op.phase == "backward":
-            origin = f" (the backward of {located.api or 'aten::' + (op.forward or '?').split('.')[0]})"
+    def _op_message(entry: AtenEntry, op: OpRecord, located: Located, subject: str, text: str) -> str:
+        api = located.api or (_short(op.span) if op.span else "")
+        if not subject.startswith("aten::"):
+            lead = f"The backward of {subject} ran (on the CPU as unfused operators) and"
+        elif op.phase == "backward":
+            lead = f"{subject} (the backward of {api or 'aten::' + (op.forward or '?').split('.')[0]})"
         else:
-            origin = f" (called by {located.api})" if located.api else ""
-        if not _named(entry, op.op):
-            name, origin = (op.span or name).replace("torch.nn.functional.", "F."), f" (its backward ran: {name})"
+            lead = f"{subject} (called by {api})" if api else subject
         instead = f" On a GPU PyTorch runs {entry.cuda_runs} instead." if entry.cuda_runs else ""
-        return f"{name}{origin} {text}{instead}"
+        return f"{lead} {text}{instead}"
 
     # -- draws before seeding -------------------------------------------------------------------
     def _draws(self, process: Process, where) -> Iterable[RuntimeFinding]:
@@ -202,8 +208,8 @@ class Judge:
         later = next((e for e in seeds if e.seq > seq and e.data.get("rng") in _SEEDS_OF[rng]), None)
         if later is not None:
             seeded_at = where(later.site).place
-            when = (f"the run seeds it only later ({later.data.get('fn')} at {seeded_at.path}:{seeded_at.line})"
-                    if seeded_at else f"the run seeds it only later ({later.data.get('fn')})")
+            at = f" at {seeded_at.path}:{seeded_at.line}" if seeded_at else ""
+            when = f"the run seeds it only later, with {later.data.get('fn')}{at}"
         else:
             when = "the run never seeds it"
         # One finding per place, generator and API called: a layer's weight and bias draws are one.
@@ -284,6 +290,10 @@ def _at(code: str, severity: str, message: str, located: Located, tail: str, eve
 
 
 _SEEDS_OF = {"torch": ("torch",), "cuda": ("torch", "cuda"), "numpy": ("numpy",), "random": ("random",)}
+
+
+def _short(function: str) -> str:
+    return function.replace("torch.nn.functional.", "F.")
 
 
 def _named(entry: AtenEntry, operator: str) -> bool:

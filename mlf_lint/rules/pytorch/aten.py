@@ -14,11 +14,13 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from mlf_lint.engine.registry import read_table
 from mlf_lint.rules.pytorch.ops import OpEntry, _entry
 
-_INTEGER = frozenset({"uint8", "int8", "int16", "int32", "int64", "bool", "uint16", "uint32", "uint64"})
+_INTEGER = frozenset({"uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"})
 
 
 def dtype_class(dtype: str) -> str:
-    """``floating`` or ``integer`` for a dtype name as the audit records it (``float32``)."""
+    """``floating``, ``integer`` or ``bool`` for a dtype name as the audit records it (``float32``)."""
+    if dtype == "bool":
+        return "bool"
     return "integer" if dtype in _INTEGER else "floating"
 
 
@@ -29,7 +31,7 @@ class AtenCondition:
     arg: Optional[str]
     present: Optional[bool] = None
     values: Optional[Tuple[Any, ...]] = None
-    dtype: Optional[Tuple[str, ...]] = None   # "floating", "integer" or dtype names
+    dtype: Optional[Tuple[str, ...]] = None   # "floating", "integer", "bool" or dtype names
 
     def holds(self, args: Dict[str, Any], first_dtype: str) -> bool:
         if self.arg is None:
@@ -68,7 +70,7 @@ class AtenEntry:
     warn_only_fixes: bool               # fixable: does warn_only=True mode already fix it?
 
     def matches(self, args: Dict[str, Any], first_dtype: str, result_dtype: Optional[str]) -> bool:
-        if self.entry.integer_ok and result_dtype and dtype_class(result_dtype) == "integer":
+        if self.entry.integer_ok and result_dtype and dtype_class(result_dtype) != "floating":
             return False  # integer accumulation is exact in any order
         return all(c.holds(args, first_dtype) for c in self.conditions)
 
