@@ -262,6 +262,25 @@ def test_a_generated_mlflow_pytorch_project_has_no_runtime_finding(tmp_path: Pat
     report = json.loads(proc.stdout)
     assert report["findings"] == [] and report["program"]["steps"] > 0
     assert any(row["op"] == "aten::addmm" and row["deterministic_mode"] == [True] for row in report["operators"])
+    # The tracer changes no number: the audited run trains to the weights of a plain run.
+    plain = subprocess.run([sys.executable, "-m", "demo.train", "--epochs", "1"], cwd=project,
+                           env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    digest = next(ln for ln in plain.stdout.splitlines() if ln.startswith("weights_sha256="))
+    assert digest in proc.stderr  # the program's own output went to stderr beside the JSON report
+
+
+def test_the_gpu_confirmation_script_runs_its_cases_on_the_cpu(tmp_path: Path) -> None:
+    out = tmp_path / "confirm.json"
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "audit_gpu_confirm.py"
+    proc = subprocess.run([sys.executable, str(script), str(out), "--cases", "interpolate-bicubic,adaptive-pool-1x1"],
+                          env={**os.environ, "MLF_PROBE_DEVICE": "cpu"}, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cases = {c["id"]: c for c in json.loads(out.read_text())["cases"]}
+    assert "MLF102" in cases["interpolate-bicubic"]["predicted"]
+    assert "MLF102" not in cases["adaptive-pool-1x1"]["predicted"]  # a mean() on every device
+    assert cases["adaptive-pool-1x1"]["raises_in_mode"] is False and cases["interpolate-bicubic"]["agrees"] is None
 
 
 # --- usage errors: one line, exit 2, nothing run ---------------------------------------------------

@@ -143,12 +143,11 @@ def test_argument_conditions_decide(project: Path, op: str, args: dict, dtype: s
 
 def test_unseeded_draws_are_reported_once_per_place_and_say_whether_a_seed_came_later(project: Path) -> None:
     rec = records(project)
-    init = rec.site([f"{TORCH}/nn/init.py", 460, "kaiming_uniform_"], [f"{TORCH}/nn/modules/linear.py", 110,
-                                                                      "Linear.reset_parameters"],
-                    [f"{TORCH}/nn/modules/linear.py", 100, "Linear.__init__"], user(project, 5, 8))
-    bias = rec.site([f"{TORCH}/nn/init.py", 20, "_no_grad_uniform_"], [f"{TORCH}/nn/modules/linear.py", 115,
-                                                                      "Linear.reset_parameters"],
-                    [f"{TORCH}/nn/modules/linear.py", 100, "Linear.__init__"], user(project, 5, 8))
+    layer = [f"{TORCH}/nn/modules/linear.py", 100, "Linear.__init__"]
+    init = rec.site([f"{TORCH}/nn/init.py", 460, "kaiming_uniform_"],
+                    [f"{TORCH}/nn/modules/linear.py", 110, "Linear.reset_parameters"], layer, user(project, 5, 8))
+    bias = rec.site([f"{TORCH}/nn/init.py", 20, "_no_grad_uniform_"],
+                    [f"{TORCH}/nn/modules/linear.py", 115, "Linear.reset_parameters"], layer, user(project, 5, 8))
     rec.op("uniform_", init, draw=2).op("uniform_", bias, draw=2)
     rec.event(t="seed", rng="torch", fn="torch.manual_seed", value=0, site=rec.site(user(project, 6)), step=1)
     rec.op("bernoulli_.float", rec.site(user(project, 8)), draw=1)
@@ -161,9 +160,8 @@ def test_unseeded_draws_are_reported_once_per_place_and_say_whether_a_seed_came_
 def test_draws_without_a_project_frame_or_during_a_library_import_are_not_reported(project: Path) -> None:
     rec = records(project)
     library_only = rec.site([f"{LIB}/zoo/ids.py", 3, "new_id"])
-    importing = rec.site([f"{LIB}/zoo/__init__.py", 3, "<module>"], ["<frozen importlib._bootstrap>", 241,
-                                                                    "_call_with_frames_removed"],
-                         user(project, 2, 0))
+    importing = rec.site([f"{LIB}/zoo/__init__.py", 3, "<module>"],
+                         ["<frozen importlib._bootstrap>", 241, "_call_with_frames_removed"], user(project, 2, 0))
     rec.event(t="pydraw", rng="random", fn="random.random", site=library_only, step=1)
     rec.event(t="pydraw", rng="numpy", fn="numpy.random.rand", site=importing, step=1)
     assert judge(project, rec) == []
