@@ -10,6 +10,7 @@ and keeps the predicted codes; then it runs the same case on the CUDA device:
 
 - under ``torch.use_deterministic_algorithms(True)``: does it raise, and do two runs agree bit for bit?
 - with the mode off: do three runs differ?
+(measured by benchmarks/gpu_probe.py's ``probe``, on ``MLF_PROBE_DEVICE``)
 
 A prediction of MLF102 is confirmed when the case raises under the mode; MLF101/MLF103 when it
 does not raise and repeats under the mode; no finding when it neither raises nor differs under the
@@ -31,6 +32,9 @@ from typing import Callable, Dict, List
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_probe import probe  # noqa: E402 - the same raise / repeat / vary measurement as the op-table probe
 
 Case = Callable[[str], torch.Tensor]
 
@@ -121,27 +125,6 @@ def predict(name: str) -> List[str]:
     return sorted({f["code"] for f in json.loads(proc.stdout)["findings"] if f["code"] != "MLF150"})
 
 
-def probe(run: Case, device: str) -> Dict[str, object]:
-    def sync() -> None:
-        if device == "cuda":
-            torch.cuda.synchronize()
-
-    torch.use_deterministic_algorithms(False)
-    outs = [run(device).detach().float().cpu() for _ in range(3)]
-    sync()
-    varied = any(not torch.equal(outs[0], o) for o in outs[1:])
-    torch.use_deterministic_algorithms(True)
-    try:
-        a, b = run(device).detach().float().cpu(), run(device).detach().float().cpu()
-        sync()
-        raises, error, repeat = False, "", bool(torch.equal(a, b))
-    except RuntimeError as exc:
-        raises, error, repeat = True, str(exc).splitlines()[0][:200], None
-    finally:
-        torch.use_deterministic_algorithms(False)
-    return {"varied_without_mode": varied, "raises_in_mode": raises, "error": error, "identical_in_mode": repeat}
-
-
 def agrees(predicted: List[str], gpu: Dict[str, object]) -> bool:
     if "MLF102" in predicted:
         return bool(gpu["raises_in_mode"])
@@ -160,7 +143,8 @@ def main() -> None:
     results = []
     for name in args.cases.split(","):
         entry: Dict[str, object] = {"id": name, "predicted": predict(name)}
-        entry.update(probe(CASES[name], device))
+        case = CASES[name]
+        entry.update(probe(lambda: case(device)))
         entry["agrees"] = agrees(entry["predicted"], entry) if device == "cuda" else None  # type: ignore[arg-type]
         results.append(entry)
         print(json.dumps(entry), flush=True)

@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
-from click_compat import cli_runner
 
 from fixture_support import FIXTURES, expectations
-from mlf_lint.cli import cli
 
 torch = pytest.importorskip("torch", reason="the audit's end-to-end tests run programs that use torch")
 
@@ -184,6 +182,18 @@ def test_a_crashing_program_keeps_its_findings_and_exits_2(tmp_path: Path) -> No
     assert "boom at the end" in proc.stderr  # the program's own stderr passes through
 
 
+def test_a_hard_exit_keeps_the_operators_recorded_before_it(tmp_path: Path) -> None:
+    (tmp_path / "hard.py").write_text(textwrap.dedent("""\
+        import os
+        import torch
+        x = torch.zeros(4).index_add_(0, torch.tensor([0, 0]), torch.ones(2))
+        os._exit(3)  # no atexit, no flush: only what was written as it happened survives
+    """))
+    proc = run_audit(["--", sys.executable, "hard.py"], tmp_path)
+    assert proc.returncode == 2
+    assert "hard.py:3:5: MLF101 aten::index_add_" in proc.stdout and "exit status 3" in proc.stdout
+
+
 def test_timeout_stops_the_program_and_reports_what_ran(tmp_path: Path) -> None:
     (tmp_path / "slow.py").write_text(textwrap.dedent("""\
         import time
@@ -192,7 +202,7 @@ def test_timeout_stops_the_program_and_reports_what_ran(tmp_path: Path) -> None:
         print("ready", flush=True)
         time.sleep(300)
     """))
-    proc = run_audit(["--timeout", "8", "--", sys.executable, "slow.py"], tmp_path, timeout=120)
+    proc = run_audit(["--timeout", "45", "--", sys.executable, "slow.py"], tmp_path, timeout=180)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "stopped by --timeout" in proc.stdout and "slow.py:3:5: MLF101" in proc.stdout
 
@@ -281,38 +291,6 @@ def test_the_gpu_confirmation_script_runs_its_cases_on_the_cpu(tmp_path: Path) -
     assert "MLF102" in cases["interpolate-bicubic"]["predicted"]
     assert "MLF102" not in cases["adaptive-pool-1x1"]["predicted"]  # a mean() on every device
     assert cases["adaptive-pool-1x1"]["raises_in_mode"] is False and cases["interpolate-bicubic"]["agrees"] is None
-
-
-# --- usage errors: one line, exit 2, nothing run ---------------------------------------------------
-
-@pytest.mark.parametrize("args,message", [
-    ([], "no program to run"),
-    (["--", "no-such-program-xyz"], "no-such-program-xyz: command not found"),
-    (["--", "missing.py"], "missing.py: no such file"),
-])
-def test_usage_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list, message: str) -> None:
-    monkeypatch.chdir(tmp_path)
-    result = cli_runner().invoke(cli, ["audit", *args])
-    assert result.exit_code == 2
-    assert message in result.output and "Traceback" not in result.output
-
-
-def test_a_records_folder_with_something_in_it_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "keep").mkdir()
-    (tmp_path / "keep" / "notes.txt").write_text("mine")
-    (tmp_path / "script.py").write_text("print(1)\n")
-    result = cli_runner().invoke(cli, ["audit", "--records", "keep", "--", sys.executable, "script.py"])
-    assert result.exit_code == 2 and "must be new or empty" in result.output
-    assert (tmp_path / "keep" / "notes.txt").read_text() == "mine"
-
-
-def test_a_broken_config_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("[tool.mlf-lint]\nselect = 3\n")
-    (tmp_path / "script.py").write_text("print(1)\n")
-    result = cli_runner().invoke(cli, ["audit", "--", sys.executable, "script.py"])
-    assert result.exit_code == 2 and "pyproject.toml" in result.output and "Traceback" not in result.output
 
 
 def test_every_aten_key_of_the_op_table_is_an_operator_of_this_torch() -> None:

@@ -62,14 +62,14 @@ class Agent:
         self.pid = 0
         self.origin = "start"
         self.sites: Dict[tuple, int] = {}
-        self.site_codes: List[Any] = []   # keeps the code objects whose ids key ``sites`` alive
+        self.site_codes: Dict[int, Any] = {}   # keeps the code objects whose ids key ``sites`` alive
         self.emitted: set = set()
         self.counted: Dict[tuple, list] = {}  # key -> [id, count, count written]
         self.next_id = 0
         self.ticks = 0
         self.step = 0
         self.pending: List[tuple] = []
-        self.span: Optional[str] = None
+        self.local = threading.local()   # .span: the traced function this thread is in
         self.seeded = {"torch": False, "cuda": False, "numpy": False, "random": False}
         self.startup_seed: Optional[int] = None
         self.initial_seed: Optional[Callable[[], int]] = None
@@ -144,7 +144,7 @@ class Agent:
             self.sites[tkey] = sid
             f = frame
             while f is not None:
-                self.site_codes.append(f.f_code)
+                self.site_codes[id(f.f_code)] = f.f_code
                 f = f.f_back
             self._describe_site(sid, frame)
         elif sid not in self.emitted:
@@ -445,12 +445,13 @@ class Agent:
 def _span(agent: Agent, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def traced(*args: Any, **kwargs: Any) -> Any:
-        outer = agent.span
-        agent.span = name
+        local = agent.local
+        outer = getattr(local, "span", None)
+        local.span = name
         try:
             return original(*args, **kwargs)
         finally:
-            agent.span = outer
+            local.span = outer
 
     traced._mlf_lint_audit = True  # type: ignore[attr-defined]
     return traced
@@ -490,6 +491,7 @@ def _make_mode(agent: Agent, torch: Any) -> Any:
     tensor_type = torch.Tensor
     dtype_type = torch.dtype
     getframe = sys._getframe
+    local = agent.local
     infos: Dict[Any, _OpInfo] = {}
     dtypes: Dict[Any, str] = {}
 
@@ -541,7 +543,7 @@ def _make_mode(agent: Agent, torch: Any) -> Any:
                     except Exception:  # noqa: BLE001
                         tag = None
                 if tag is None:
-                    sid, forward, span = agent.site_of(getframe(1)), None, agent.span
+                    sid, forward, span = agent.site_of(getframe(1)), None, getattr(local, "span", None)
                 else:
                     sid, forward, span = tag
                 first = None
