@@ -123,7 +123,7 @@ def _audit(argv: List[str], max_steps, timeout, fmt, output_file, root, select, 
     cross = None
     if not no_static and result.tracer_started:
         static = _static_findings(project, config, result.trace.torch_version)
-        cross = compare(static, result.findings, result.executed)
+        cross = compare(static, result.findings, result.executed, result.operators_at)
     if fmt == "json":
         report = render_json(result, cross, project)
     elif fmt == "sarif":

@@ -242,8 +242,10 @@ def test_cross_check_sorts_static_findings_by_what_the_run_did() -> None:
                               user_lines=(("train.py", 7),)),
                RuntimeFinding("MLF150", "warning", "m", _place(3), ("train.py:3",), "draw", "torch:x",
                               rng="torch", never_seeded=True)]
-    cross = compare(static, runtime, executed={("train.py", 5), ("train.py", 9), ("train.py", 3)})
+    cross = compare(static, runtime, executed={("train.py", 5), ("train.py", 9), ("train.py", 3)},
+                    operators_at={("train.py", 9): {"mean.dim"}})
     assert [(s.line, r.code) for s, r in cross.confirmed] == [(2, "MLF150"), (4, "MLF102")]
-    assert [(s.line, why) for s, why in cross.not_observed] == [(9, "the condition never happened")]
+    assert [(s.line, why) for s, why in cross.not_observed] == [
+        (9, "the condition never happened; ran there: aten::mean.dim")]
     assert [r.place.line for r in cross.runtime_only] == [7]
     assert [s.line for s in cross.not_reached] == [30]

@@ -11,7 +11,7 @@ The last two keep the static rules honest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, List, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from mlf_lint.audit.judge import UNSEEDED_DRAW, RuntimeFinding
 from mlf_lint.engine.finding import Finding
@@ -52,7 +52,8 @@ def _same_meaning(static_code: str, runtime: RuntimeFinding) -> bool:
         and runtime.never_seeded
 
 
-def compare(static: Iterable[Finding], runtime: List[RuntimeFinding], executed: Set[Tuple[str, int]]) -> CrossCheck:
+def compare(static: Iterable[Finding], runtime: List[RuntimeFinding], executed: Set[Tuple[str, int]],
+            operators_at: Optional[Dict[Tuple[str, int], Set[str]]] = None) -> CrossCheck:
     out = CrossCheck()
     matched: Set[int] = set()
     for finding in sorted((f for f in static if f.code in COMPARABLE), key=Finding.sort_key):
@@ -68,6 +69,9 @@ def compare(static: Iterable[Finding], runtime: List[RuntimeFinding], executed: 
             continue
         other = [r.code for r in runtime if r.code in OPERATOR_CODES and spot in _lines(r)]
         seen = f"the run reported {', '.join(sorted(set(other)))} there" if other else "the condition never happened"
+        ran = sorted((operators_at or {}).get(spot, ()))
+        if ran:
+            seen += "; ran there: " + ", ".join(f"aten::{op}" for op in ran[:4]) + (" …" if len(ran) > 4 else "")
         out.not_observed.append((finding, seen))
     out.runtime_only = [r for r in runtime if id(r) not in matched]
     return out

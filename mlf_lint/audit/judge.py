@@ -71,6 +71,8 @@ class RuntimeFinding:
 class Judgement:
     findings: List[RuntimeFinding] = field(default_factory=list)
     executed: set = field(default_factory=set)      # (path, line) of every project frame that ran
+    # (path, line) -> ATen operators run there, or by a layer built there
+    operators_at: Dict[Tuple[str, int], set] = field(default_factory=dict)
 
 
 class Judge:
@@ -95,6 +97,11 @@ class Judge:
 
             for sid in process.sites:
                 out.executed.update(where(sid).user_lines)
+            for op in process.ops:
+                spot = where(op.site)
+                for place in (spot.place, spot.built_at):
+                    if place is not None:
+                        out.operators_at.setdefault((place.path, place.line), set()).add(op.op)
             role = "worker" if process.is_worker else ("main" if process is self.trace.main else "child")
             found = [*self._operators(process, where), *self._draws(process, where), *self._seeds(process, where),
                      *self._environment(process, where)]

@@ -38,6 +38,7 @@ class AuditResult:
     suppressed: List[RuntimeFinding] = field(default_factory=list)
     executed: Set[tuple] = field(default_factory=set)
     root: Path = field(default_factory=Path.cwd)
+    operators_at: dict = field(default_factory=dict)
 
     @property
     def tracer_started(self) -> bool:
@@ -65,7 +66,8 @@ def _audit_in(folder: Path, options: AuditOptions, out: IO[bytes], err: IO[bytes
     trace = read_trace(folder / "records")
     judgement = Judge(trace, load_aten_index(), options.root, AGENT_DIR).run()
     kept, suppressed = _suppress(judgement.findings, options.root, enabled, ignored_for)
-    return AuditResult(program, trace, kept, suppressed, judgement.executed, options.root.resolve())
+    return AuditResult(program, trace, kept, suppressed, judgement.executed, options.root.resolve(),
+                       judgement.operators_at)
 
 
 def _suppress(findings: Sequence[RuntimeFinding], root: Path, enabled: Set[str],
