@@ -249,3 +249,12 @@ def test_cross_check_sorts_static_findings_by_what_the_run_did() -> None:
         (9, "the condition never happened; ran there: aten::mean.dim")]
     assert [r.place.line for r in cross.runtime_only] == [7]
     assert [s.line for s in cross.not_reached] == [30]
+
+
+def test_a_project_file_reached_through_a_symbolic_link_is_still_the_project(project: Path) -> None:
+    link = project.parent / "link"
+    link.symlink_to(project, target_is_directory=True)
+    rec = records(project)
+    rec.op("index_add_", rec.site([str(link / "train.py"), 12, "<module>", 3]))
+    [finding] = judge(project, rec)
+    assert (finding.place.path, finding.place.line) == ("train.py", 12)

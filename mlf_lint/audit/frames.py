@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mlf_lint.audit.records import Frame, Process
 
@@ -56,9 +56,18 @@ class FrameKinds:
         self.agent_dir = str(agent_dir) + os.sep
         paths = [p for p in process.torch.get("sys_path") or () if p]
         self.sys_path = sorted((os.path.abspath(p).rstrip(os.sep) + os.sep for p in paths), key=len, reverse=True)
+        self._real: Dict[str, str] = {}
+
+    def real(self, filename: str) -> str:
+        """The file's path with symbolic links resolved (the root is resolved too), once per file."""
+        if filename not in self._real:
+            self._real[filename] = filename if filename.startswith("<") else os.path.realpath(filename)
+        return self._real[filename]
 
     def kind(self, frame: Frame) -> str:
         name = frame.filename
+        if not name.startswith(self.root) and self.real(name).startswith(self.root):
+            name = self.real(name)
         if name.startswith("<") or name.startswith(self.agent_dir):
             return PLUMBING
         if self.torch_dir and name.startswith(self.torch_dir):
@@ -76,7 +85,8 @@ class FrameKinds:
         return LIBRARY
 
     def user_path(self, frame: Frame) -> str:
-        return frame.filename[len(self.root):].replace(os.sep, "/")
+        name = frame.filename if frame.filename.startswith(self.root) else self.real(frame.filename)
+        return name[len(self.root):].replace(os.sep, "/")
 
     def library_path(self, frame: Frame) -> str:
         """A library file relative to the sys.path entry it was imported from."""
