@@ -137,7 +137,7 @@ class Judge:
         yield RuntimeFinding(
             code=entry.entry.code, severity=severity, message=self._op_message(entry, op, located, subject, text),
             place=located.place, chain=(*located.chain, subject + (" (backward)" if op.phase == "backward" else "")),
-            kind="operator", subject=entry.entry.name, count=count, first_step=op.step,
+            kind="operator", subject=subject, count=count, first_step=op.step,
             built_at=located.built_at, user_lines=located.user_lines)
 
     def _entry_for(self, op: OpRecord) -> Optional[AtenEntry]:
