@@ -64,6 +64,7 @@ class Agent:
         self.sites: Dict[tuple, int] = {}
         self.site_codes: Dict[int, Any] = {}   # keeps the code objects whose ids key ``sites`` alive
         self.emitted: set = set()
+        self.site_records: Dict[int, Dict[str, Any]] = {}   # written again into a forked child's file
         self.counted: Dict[tuple, list] = {}  # key -> [id, count, count written]
         self.next_id = 0
         self.ticks = 0
@@ -146,13 +147,16 @@ class Agent:
             while f is not None:
                 self.site_codes[id(f.f_code)] = f.f_code
                 f = f.f_back
-            self._describe_site(sid, frame)
-        elif sid not in self.emitted:
-            self._describe_site(sid, frame)
+            self.site_records[sid] = self._describe_site(sid, frame)
+        self.ensure_emitted(sid)
         return sid
 
-    def _describe_site(self, sid: int, frame: Any) -> None:
-        self.emitted.add(sid)
+    def ensure_emitted(self, sid: int) -> None:
+        if sid not in self.emitted:
+            self.emitted.add(sid)
+            self.emit(self.site_records[sid])
+
+    def _describe_site(self, sid: int, frame: Any) -> Dict[str, Any]:
         frames = []
         f = frame
         while f is not None:
@@ -163,10 +167,12 @@ class Agent:
                     code.co_filename.startswith(self.torch_modules_dir):
                 module = f.f_locals.get("self")
                 built = self.module_sites.get(module) if module is not None else None
+                if built is not None:
+                    self.ensure_emitted(built)
                 entry.append([type(module).__name__, built])
             frames.append(entry)
             f = f.f_back
-        self.emit({"t": "site", "id": sid, "frames": frames})
+        return {"t": "site", "id": sid, "frames": frames}
 
     # -- counted records (operators, Python-level draws) ----------------------------------------
     def count(self, key: tuple, describe: Callable[[int], Dict[str, Any]]) -> None:
