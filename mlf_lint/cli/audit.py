@@ -9,7 +9,8 @@ from typing import IO, List, Optional, Tuple
 
 import click
 
-from mlf_lint.cli_check import EXIT_ERROR, EXIT_FINDINGS, _codes, fail
+from mlf_lint.cli.check import _codes
+from mlf_lint.cli.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, finish
 
 FORMATS = ("text", "json", "sarif")
 
@@ -82,17 +83,15 @@ def audit(module: Optional[str], max_steps: Optional[int], timeout: Optional[flo
         code = _audit(argv, max_steps, timeout, fmt, output_file, root, select, extend_select, ignore, no_static,
                       records, config_file)
     except (AuditUsageError, ConfigError, ValueError) as exc:
-        fail(str(exc))
+        fail(str(exc), command="audit")
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - the user gets one line, never a traceback
         if os.environ.get("MLF_LINT_DEBUG"):
             raise
         fail(f"internal error: {type(exc).__name__}: {exc} (set MLF_LINT_DEBUG=1 for the traceback "
-             "and please report it)")
-    if code == EXIT_FINDINGS and exit_zero:
-        code = 0
-    sys.exit(code)
+             "and please report it)", command="audit")
+    finish(EXIT_OK if code == EXIT_FINDINGS and exit_zero else code)
 
 
 def _audit(argv: List[str], max_steps, timeout, fmt, output_file, root, select, extend_select, ignore, no_static,
@@ -101,7 +100,7 @@ def _audit(argv: List[str], max_steps, timeout, fmt, output_file, root, select, 
     from mlf_lint.audit.report import render_json, render_sarif, render_text
     from mlf_lint.audit.session import AuditOptions, audit as run_audit
     from mlf_lint.engine.config import load_config
-    from mlf_lint.engine.project import find_root
+    from mlf_lint.lint.discovery import find_root
 
     cwd = Path.cwd()
     project = (root or find_root(cwd)).resolve()
@@ -113,7 +112,7 @@ def _audit(argv: List[str], max_steps, timeout, fmt, output_file, root, select, 
     if ignore:
         config.ignore = [*config.ignore, *_codes(ignore, "--ignore")]
     if records is not None and records.exists() and any(records.iterdir()):
-        fail(f"{records}: the records folder must be new or empty")
+        fail(f"{records}: the records folder must be new or empty", command="audit")
     enabled = config.enabled_codes()
     # The report goes to standard output in a machine format: the program's own output to stderr.
     program_out = sys.stdout if (output_file is not None or fmt == "text") else sys.stderr
@@ -134,18 +133,18 @@ def _audit(argv: List[str], max_steps, timeout, fmt, output_file, root, select, 
         try:
             output_file.write_text(report, encoding="utf-8")
         except OSError as exc:
-            fail(f"{output_file}: cannot write the report ({exc.strerror})")
+            fail(f"{output_file}: cannot write the report ({exc.strerror})", command="audit")
         if fmt != "text":
             click.echo(render_text(result, cross), nl=False, err=True)
     else:
         click.echo(report, nl=False)
     if result.program.failed or not result.tracer_started:
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.findings else 0
+    return EXIT_FINDINGS if result.findings else EXIT_OK
 
 
 def _static_findings(root: Path, config, torch_version: Optional[str]) -> list:
-    from mlf_lint.engine.runner import Options, run
+    from mlf_lint.lint.runner import Options, run
     from mlf_lint.project_checks.versions import parse_target_versions
 
     versions = parse_target_versions(list(config.target_version))
