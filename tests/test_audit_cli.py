@@ -61,3 +61,20 @@ def test_a_broken_config_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
     (tmp_path / "script.py").write_text("print(1)\n")
     result = cli_runner().invoke(cli, ["audit", "--", sys.executable, "script.py"])
     assert result.exit_code == 2 and "pyproject.toml" in result.output and "Traceback" not in result.output
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlf_lint.audit.session as session
+
+    def broken(*args, **kwargs):
+        raise KeyError("records")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(session, "audit", broken)
+    (tmp_path / "script.py").write_text("print(1)\n")
+    result = cli_runner().invoke(cli, ["audit", "--", sys.executable, "script.py"])
+    assert result.exit_code == 2
+    assert "mlf-lint audit: error: internal error: KeyError: 'records'" in result.output
+    monkeypatch.setenv("MLF_LINT_DEBUG", "1")
+    result = cli_runner().invoke(cli, ["audit", "--", sys.executable, "script.py"])
+    assert isinstance(result.exception, KeyError)

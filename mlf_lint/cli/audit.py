@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
 import sys
 from pathlib import Path
 from typing import IO, List, Optional, Tuple
@@ -10,7 +9,7 @@ from typing import IO, List, Optional, Tuple
 import click
 
 from mlf_lint.cli.check import _codes
-from mlf_lint.cli.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, finish
+from mlf_lint.cli.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, finish, internal_error
 
 FORMATS = ("text", "json", "sarif")
 
@@ -87,10 +86,7 @@ def audit(module: Optional[str], max_steps: Optional[int], timeout: Optional[flo
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - the user gets one line, never a traceback
-        if os.environ.get("MLF_LINT_DEBUG"):
-            raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (set MLF_LINT_DEBUG=1 for the traceback "
-             "and please report it)", command="audit")
+        internal_error(exc, command="audit")
     finish(EXIT_OK if code == EXIT_FINDINGS and exit_zero else code)
 
 
