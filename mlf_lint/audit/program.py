@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Deque, Dict, List, Optional, Sequence
 
+from mlf_lint.engine.processes import kill_group, signals_deferred, terminate_as_interrupt
+
 AGENT_DIR = Path(__file__).resolve().parent / "agent"
 ENV = "MLF_LINT_AUDIT"
 STDERR_TAIL_LINES = 30
@@ -76,38 +78,36 @@ def environment(folder: Path, base: Optional[Dict[str, str]] = None) -> Dict[str
 
 def run_program(command: List[str], folder: Path, cwd: Path, timeout: Optional[float],
                 out: IO[bytes], err: IO[bytes]) -> ProgramRun:
-    """Run to the end (or to ``timeout`` seconds: then SIGTERM, and SIGKILL after a grace period)."""
+    """Run to the end, or to ``timeout`` seconds: then SIGTERM, which lets the agent write its last
+    counts, and SIGKILL after a grace period. However it ends (also Ctrl-C, or SIGTERM to mlf-lint),
+    whatever the program left running is killed, so nothing writes records while they are read."""
     start = time.monotonic()
-    try:
-        proc = subprocess.Popen(command, cwd=cwd, env=environment(folder), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=(os.name == "posix"))
-    except OSError as exc:
-        raise AuditUsageError(f"{command[0]}: cannot start ({exc.strerror or exc})") from None
     tail: Deque[bytes] = collections.deque(maxlen=STDERR_TAIL_LINES)
-    pumps = [threading.Thread(target=_pump, args=(proc.stdout, out, None), daemon=True),
-             threading.Thread(target=_pump, args=(proc.stderr, err, tail), daemon=True)]
-    for pump in pumps:
-        pump.start()
     timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _stop(proc, signal.SIGTERM)
+    with terminate_as_interrupt():
         try:
-            proc.wait(timeout=KILL_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            _stop(proc, signal.SIGKILL)
-            proc.wait()
-    except KeyboardInterrupt:
-        _stop(proc, signal.SIGTERM)
+            with signals_deferred():
+                proc = subprocess.Popen(command, cwd=cwd, env=environment(folder), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        except OSError as exc:
+            raise AuditUsageError(f"{command[0]}: cannot start ({exc.strerror or exc})") from None
+        pumps = [threading.Thread(target=_pump, args=(proc.stdout, out, None), daemon=True),
+                 threading.Thread(target=_pump, args=(proc.stderr, err, tail), daemon=True)]
+        for pump in pumps:
+            pump.start()
         try:
-            proc.wait(timeout=KILL_GRACE_SECONDS)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _stop(proc, signal.SIGKILL)
-        raise
-    for pump in pumps:
-        pump.join(timeout=5)
+            timed_out = True
+            kill_group(proc, signal.SIGTERM, wait=False)
+            try:
+                proc.wait(timeout=KILL_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+        finally:
+            kill_group(proc)
+        for pump in pumps:
+            pump.join(timeout=5)
     lines = [line.decode("utf-8", "replace").rstrip("\n") for line in tail]
     return ProgramRun(command=list(command), returncode=proc.returncode, seconds=time.monotonic() - start,
                       timed_out=timed_out, stderr_tail=lines)
@@ -123,14 +123,3 @@ def _pump(source: IO[bytes], sink: IO[bytes], tail: Optional[Deque[bytes]]) -> N
         except (OSError, ValueError):
             pass
     source.close()
-
-
-def _stop(proc: subprocess.Popen, sig: int) -> None:
-    """The whole process group: DataLoader workers and other children go too."""
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, sig)
-        else:  # pragma: no cover - Windows has no process groups here
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
