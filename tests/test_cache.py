@@ -56,7 +56,7 @@ def test_editing_a_pin_invalidates_only_version_dependent_files(tmp_path: Path) 
 def test_corrupt_cache_is_ignored_and_rebuilt(tmp_path: Path) -> None:
     root = _project(tmp_path)
     cold = _run(root)
-    cache_file = root / ".mlf_lint_cache" / "cache-v3.json"
+    cache_file = root / ".mlf_lint_cache" / "cache-v4.json"
     for garbage in (b"\x00\xff not json", b'{"stamp": "x"', b"[1, 2, 3]"):
         cache_file.write_bytes(garbage)
         again = _run(root)
@@ -70,7 +70,7 @@ def test_tampered_entry_is_not_trusted(tmp_path: Path) -> None:
 
     root = _project(tmp_path)
     _run(root)
-    cache_file = root / ".mlf_lint_cache" / "cache-v3.json"
+    cache_file = root / ".mlf_lint_cache" / "cache-v4.json"
     data = json.loads(cache_file.read_text())
     data["files"]["flags.py"]["findings"] = "not a list"
     cache_file.write_text(json.dumps(data))
@@ -91,11 +91,11 @@ def test_clean_and_cache_dir(tmp_path: Path) -> None:
     root = _project(tmp_path)
     other = tmp_path / "elsewhere"
     invoke([str(root), "--cache-dir", str(other)])
-    assert (other / "cache-v3.json").exists()
+    assert (other / "cache-v4.json").exists()
     invoke([str(root)])
-    assert (root / ".mlf_lint_cache" / "cache-v3.json").exists()
+    assert (root / ".mlf_lint_cache" / "cache-v4.json").exists()
     code, out, _ = invoke(["clean", str(root)])
     assert code == 0 and "removed" in out
-    assert not (root / ".mlf_lint_cache" / "cache-v3.json").exists()
+    assert not (root / ".mlf_lint_cache" / "cache-v4.json").exists()
     code, out, _ = invoke(["clean", str(root)])
     assert code == 0 and "no cache" in out

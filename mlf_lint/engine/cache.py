@@ -11,13 +11,13 @@ import os
 import tempfile
 from pathlib import Path
 from dataclasses import asdict
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, Optional, Union
 
 from mlf_lint import __version__
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.facts import FileFacts, ProjectFacts
 
 CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
-CACHE_FILE = "cache-v3.json"
+CACHE_FILE = "cache-v4.json"
 
 
 def cache_folder(root: Path, configured: Optional[str] = None, override: Optional[Path] = None) -> Path:
@@ -31,7 +31,12 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def fact_digest(facts: ProjectFacts, name: str) -> str:
+def fact_digest(facts: Union[ProjectFacts, FileFacts], name: str) -> str:
+    if isinstance(facts, FileFacts):
+        # Every group's value, with the programs it holds for and the file's quiet functions.
+        parts = [[list(programs), fact_digest(group, name)] for programs, group in facts.groups]
+        blob = json.dumps([parts, list(facts.quiet_functions)]).encode()
+        return hashlib.blake2b(blob, digest_size=8).hexdigest()
     if name.startswith("versions."):
         value: Any = facts.versions.get(name.split(".", 1)[1])
     elif name.startswith("env_vars."):
@@ -41,7 +46,7 @@ def fact_digest(facts: ProjectFacts, name: str) -> str:
     return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
 
 
-def fact_digests(facts: ProjectFacts, names: Iterable[str]) -> Dict[str, str]:
+def fact_digests(facts: Union[ProjectFacts, FileFacts], names: Iterable[str]) -> Dict[str, str]:
     return {name: fact_digest(facts, name) for name in sorted(names)}
 
 
@@ -52,7 +57,7 @@ class Cache:
         self.stamp = f"{__version__}:{config_key}"
         self.entries: Dict[str, Dict[str, Any]] = {}
         self.summaries: Dict[str, Any] = {}
-        self.facts: Dict[str, Any] = {}   # project root -> {"key": digest of its code, "facts": {...}}
+        self.facts: Dict[str, Any] = {}   # project root -> {"key": digest of its code, "model": {...}}
         self.dirty = False
         self._load()
 
@@ -67,18 +72,15 @@ class Cache:
         if isinstance(entries, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
             self.entries, self.summaries, self.facts = entries, summaries, facts
 
-    def code_facts(self, root: str, key: str) -> Optional[ProjectFacts]:
-        """The facts computed from exactly this set of file contents, or None."""
+    def code_model(self, root: str, key: str) -> Optional[Dict[str, Any]]:
+        """The program model (plain data) computed from exactly this set of file contents, or None."""
         entry = self.facts.get(root)
-        if not isinstance(entry, dict) or entry.get("key") != key:
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("model"), dict):
             return None
-        try:
-            return ProjectFacts(**entry["facts"])
-        except (TypeError, KeyError):
-            return None  # an older or damaged entry: recompute
+        return entry["model"]
 
-    def put_code_facts(self, root: str, key: str, facts: ProjectFacts) -> None:
-        self.facts[root] = {"key": key, "facts": asdict(facts)}
+    def put_code_model(self, root: str, key: str, model: Dict[str, Any]) -> None:
+        self.facts[root] = {"key": key, "model": model}
         self.dirty = True
 
     def summary(self, digest: str) -> Optional[Dict[str, Any]]:
@@ -89,7 +91,7 @@ class Cache:
         self.summaries[digest] = summary
         self.dirty = True
 
-    def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[list]:
+    def lookup(self, rel: str, digest: str, facts: Union[ProjectFacts, FileFacts]) -> Optional[list]:
         entry = self.entries.get(rel)
         if not isinstance(entry, dict) or entry.get("hash") != digest:
             return None

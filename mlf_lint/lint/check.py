@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import ast
 import functools
-from typing import FrozenSet, List, Optional, Set, Tuple
+from dataclasses import replace
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from mlf_lint.engine import noqa
 from mlf_lint.engine.analyzer import Dispatch, analyze_tree
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.cache import fact_digest
+from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.finding import Finding
 
 SYNTAX_ERROR = "MLF901"
@@ -34,9 +36,10 @@ def parse_failure(path: str, exc: BaseException) -> Finding:
     return Finding(path, 1, 0, UNREADABLE, f"cannot analyse this file: {exc}", severity="error")
 
 
-def check_source(path: str, source: str, facts: ProjectFacts, enabled: Optional[Set[str]] = None,
+def check_source(path: str, source: str, facts: Union[ProjectFacts, FileFacts], enabled: Optional[Set[str]] = None,
                  tree: Optional[ast.Module] = None) -> Tuple[List[Finding], Set[str]]:
-    """Findings in one file (noqa applied) and the project facts they depend on."""
+    """Findings in one file (noqa applied) and the facts they depend on. ``facts``: the facts of
+    each group of programs that reach the file (:class:`FileFacts`), or one set of facts."""
     if noqa.file_is_exempt(source):
         return [], set()
     dispatch = dispatch_for(frozenset(enabled) if enabled is not None else None)
@@ -50,5 +53,52 @@ def check_source(path: str, source: str, facts: ProjectFacts, enabled: Optional[
             if enabled is not None and finding.code not in enabled:
                 return [], set()
             return [finding], set()
-    findings, used = analyze_tree(tree, path, source, facts, dispatch, enabled)
+    findings, used = judge(tree, path, source, FileFacts.of(facts), dispatch, enabled)
     return noqa.apply(findings, source, path, enabled), used
+
+
+def judge(tree: ast.Module, path: str, source: str, facts: FileFacts, dispatch: Dispatch,
+          enabled: Optional[Set[str]]) -> Tuple[List[Finding], Set[str]]:
+    """Findings of one module judged for every program that reaches it, each reported once.
+
+    The module is analysed under the first group's facts; another group is analysed again only
+    when it differs in a fact that analysis consulted (programs agreeing on every consulted fact
+    take the same path through the rules). A finding that holds for only some of the programs
+    names them."""
+    quiet = facts.quiet_functions
+    programs, first = facts.groups[0]
+    found, used = analyze_tree(tree, path, source, first, dispatch, enabled, quiet)
+    runs: List[Tuple[List[str], List[Finding], ProjectFacts]] = [(list(programs), found, first)]
+    for programs, group in facts.groups[1:]:
+        key = _key(group, used)
+        same = next((run for run in runs if _key(run[2], used) == key), None)
+        if same is not None:
+            same[0].extend(programs)
+            continue
+        more, consulted = analyze_tree(tree, path, source, group, dispatch, enabled, quiet)
+        used |= consulted
+        runs.append((list(programs), more, group))
+    used |= {"programs", "quiet_functions"}
+    if len(runs) == 1:
+        return found, used
+    every = sorted(p for names, _, _ in runs for p in names)
+    holds: Dict[Tuple[int, int, str], Tuple[Finding, List[str]]] = {}
+    for names, findings, _ in runs:
+        for finding in findings:
+            spot = (finding.line, finding.col, finding.code)
+            if spot in holds:
+                holds[spot][1].extend(names)
+            else:
+                holds[spot] = (finding, list(names))
+    merged = []
+    for finding, names in holds.values():
+        if sorted(names) != every:
+            shown = ", ".join(sorted(names)[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            runs_of = "run" if len(names) == 1 else "runs"
+            finding = replace(finding, message=f"{finding.message} (in the {runs_of} of {shown})")
+        merged.append(finding)
+    return merged, used
+
+
+def _key(facts: ProjectFacts, used: Set[str]) -> Tuple[str, ...]:
+    return tuple(fact_digest(facts, name) for name in sorted(used))

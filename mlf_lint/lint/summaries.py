@@ -14,24 +14,40 @@ from mlf_lint.engine import noqa
 from mlf_lint.engine.astwalk import children as _children
 from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
 from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint.engine.names import ImportMap
+from mlf_lint.engine import seeders
+from mlf_lint.engine.names import ImportMap, dotted
 from mlf_lint.engine.paths import is_test_file
+from mlf_lint.engine.training import INFERENCE_NAME, opens_no_grad, training_branch
 
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
-                 "environ", "putenv", "num_workers", "default_rng")
+                 "environ", "putenv", "num_workers", "default_rng", "full_determinism", "LightningCLI")
+# Files that may define a program, train, or call code in an inference context are parsed too.
+PROGRAM_KEYWORDS = ("__main__", "backward", ".step(", ".fit(", "fit_generator", "train_on_batch", ".train(",
+                    "no_grad", "inference_mode", "self.training")
 _FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost)\b", re.M)
 _FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
 _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
+_MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*)",
+                     re.M)
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.M)
+# Calls that build a model whose weights are drawn at construction (for "seeded after the model").
+_MODEL_BUILDERS = ("from_pretrained", "from_config")
 
-# A summary of one file, as plain data so the cache can store it:
+# A summary of one file, as plain data so the cache can store it (keyed by the file's content):
 #   "direct": [[fact, line], ...] facts at module level
 #   "functions": {name: [[fact, line], ...]} facts inside functions/methods named `name`
 #   "env": [[NAME, line, value], ...]
-#   "calls": {scope: [names called]}, "classes": {class: [methods]}  (parsed files only)
+#   "imports": [[module, level], ...] every import (level > 0: relative); "main": has a __main__ guard
+#   parsed files only:
+#   "calls": {scope: [names called]}, "icalls": {scope: [names called where no backward runs]},
+#   "classes": {class: [methods]}, "trains": {scope: line of its first training step}
 FileSummary = Dict[str, object]
 MODULE_SCOPE = "<module>"
+# The body of `if __name__ == "__main__":` runs only when its file is the program, not on import.
+MAIN_SCOPE = "<main>"
 
 
 def _truthy(value: object) -> bool:
@@ -48,59 +64,67 @@ class _FactCollector:
         self.functions: Dict[str, List[Tuple[str, int]]] = {}
         self.env: List[Tuple[str, int, str]] = []
         self.calls: Dict[str, set] = {}      # scope (function name or MODULE_SCOPE) -> names it calls
+        self.plain: Dict[str, set] = {}      # the same, for calls where a backward pass may run
+        self.icalls: Dict[str, set] = {}     # the same, for calls where no backward pass runs
         self.classes: Dict[str, set] = {}    # class name -> its method names
+        self.trains: Dict[str, int] = {}     # scope -> line of its first training step
+        self.modules: List[Tuple[str, int]] = []
+        self.assigned: Dict[str, str] = {}   # variable -> the qualified call it was assigned from
+        self.built: Dict[str, int] = {}      # scope -> line of the first model built there
+        self.seeded: Dict[str, int] = {}     # scope -> line of the first torch seeding there
+        effects, self.training = seeders.table()
+        self.effects = effects
 
     def add(self, fact: str, node: ast.AST, scope: Optional[str]) -> None:
         where = (fact, node.lineno)
         (self.functions.setdefault(scope, []) if scope else self.direct).append(where)
 
+    def _value(self, node: ast.AST) -> object:
+        return literal(node, self.constants)
+
     def call(self, node: ast.Call, scope: Optional[str]) -> None:
         name = self.imports.resolve(node.func)
+        key = scope or MODULE_SCOPE
+        func = node.func
         if name is None:
-            if isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "update"):
-                self._environ_call(node, scope)
+            if isinstance(func, ast.Attribute):
+                if func.attr in ("setdefault", "update"):
+                    self._environ_call(node, scope)
+                if func.attr in _MODEL_BUILDERS:
+                    self.built.setdefault(key, node.lineno)
+                receiver = dotted(func.value) if not isinstance(func.value, ast.Call) else None
+                made_by = self.assigned.get(receiver or "", "")
+                if seeders.is_training_step(None, func.attr, receiver, made_by):
+                    self.trains.setdefault(key, node.lineno)
             return
-
-        def arg(key: str, pos: Optional[int] = None) -> object:
-            found = argument(node, key, pos)
-            return ABSENT if found is None else literal(found, self.constants)
-        if name in ("torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all"):
-            self.add("torch_seeded", node, scope)
-        elif name == "lightning.pytorch.seed_everything":
-            for fact in ("torch_seeded", "numpy_seeded", "random_seeded"):
+        if seeders.is_training_step(name, None, None, None):
+            self.trains.setdefault(key, node.lineno)
+        if name.startswith("torch.nn.") and name[9:10].isupper() or name.startswith("torchvision.models."):
+            self.built.setdefault(key, node.lineno)
+        for effect in self.effects.get(name, ()):
+            for fact in effect.facts(node, self._value):
+                if fact == "torch_seeded":
+                    if key in self.built and key not in self.seeded:
+                        fact = "torch_seeded_late"  # the model above was drawn from an unseeded generator
+                    else:
+                        self.seeded.setdefault(key, node.lineno)
                 self.add(fact, node, scope)
-            if arg("workers", 1) is True:
-                self.add("workers_seeded", node, scope)
-        elif name == "torch.use_deterministic_algorithms":
-            if _truthy(arg("mode", 0)):
-                warn = arg("warn_only")
-                if warn is True:
-                    self.add("torch_deterministic_warn_only", node, scope)
-                else:
-                    self.add("torch_deterministic", node, scope)
-                    self.add("torch_deterministic_api", node, scope)
-        elif name == "lightning.pytorch.Trainer":
-            det = arg("deterministic")
+            for env_name, value in effect.env:
+                self.env.append((env_name, node.lineno, value))
+        if name == "lightning.pytorch.Trainer":
+            det = literal(argument(node, "deterministic", None), self.constants) \
+                if argument(node, "deterministic", None) is not None else ABSENT
             if det == "warn":
                 self.add("torch_deterministic_warn_only", node, scope)
             elif det is not ABSENT and det is not None and _truthy(det):
                 self.add("torch_deterministic", node, scope)
-            if arg("benchmark") is True:
+            benchmark = argument(node, "benchmark", None)
+            if benchmark is not None and literal(benchmark, self.constants) is True:
                 self.add("cudnn_benchmark", node, scope)
         elif name in ("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"):
-            workers = arg("num_workers", 5)
-            if workers is not ABSENT and workers != 0:
+            workers = argument(node, "num_workers", 5)
+            if workers is not None and literal(workers, self.constants) != 0:
                 self.add("dataloader_workers", node, scope)
-        elif name in ("tensorflow.keras.utils.set_random_seed", "tensorflow.random.set_seed",
-                      "tensorflow.set_random_seed", "tensorflow.compat.v1.set_random_seed"):
-            self.add("tf_seeded", node, scope)
-        elif name in ("tensorflow.config.experimental.enable_op_determinism",
-                      "tensorflow.config.enable_op_determinism"):
-            self.add("tf_op_determinism", node, scope)
-        elif name == "numpy.random.seed":
-            self.add("numpy_seeded", node, scope)
-        elif name == "random.seed" and arg("a", 0) not in (ABSENT, None):
-            self.add("random_seeded", node, scope)
         elif name in ("os.putenv", "os.environ.setdefault"):
             self._env_pair(node, scope)
         elif name == "os.environ.update":
@@ -131,25 +155,43 @@ class _FactCollector:
             if isinstance(target, ast.Subscript) and self.imports.resolve(target.value) == "os.environ":
                 self._env(target.slice, node.value, node)
                 continue
+            if isinstance(target, (ast.Name, ast.Attribute)) and isinstance(node.value, ast.Call):
+                made = self.imports.resolve(node.value.func)
+                if made is None and isinstance(node.value.func, ast.Attribute):
+                    owner = self.imports.resolve(node.value.func.value)
+                    made = f"{owner}.{node.value.func.attr}" if owner else None
+                if made:
+                    self.assigned[dotted(target) or ""] = made
             name = self.imports.resolve(target) if isinstance(target, ast.Attribute) else None
             if name in ("torch.backends.cudnn.deterministic", "torch.backends.cudnn.benchmark"):
                 if literal(node.value, self.constants) is True:
                     self.add("cudnn_" + name.rsplit(".", 1)[1], node, scope)
 
+    def _import(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            self.imports.add_import(node)
+            self.modules.extend((alias.name, 0) for alias in node.names)
+        else:
+            self.imports.add_import_from(node)  # type: ignore[arg-type]
+            base = node.module or ""  # type: ignore[attr-defined]
+            self.modules.append((base, node.level))  # type: ignore[attr-defined]
+            self.modules.extend((f"{base}.{a.name}" if base else a.name, node.level)  # type: ignore[attr-defined]
+                                for a in node.names if a.name != "*")  # type: ignore[attr-defined]
+
     def walk(self, tree: ast.Module) -> None:
         for stmt in tree.body:
-            if isinstance(stmt, ast.Import):
-                self.imports.add_import(stmt)
-            elif isinstance(stmt, ast.ImportFrom):
-                self.imports.add_import_from(stmt)
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._import(stmt)
             elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 value = literal(stmt.value, self.constants)
                 if value is not UNKNOWN:
                     self.constants[stmt.targets[0].id] = value
-        stack: List[Tuple[ast.AST, Optional[str]]] = [(tree, None)]
+        top = {id(stmt) for stmt in tree.body}
+        # (node, scope, no backward runs here)
+        stack: List[Tuple[ast.AST, Optional[str], bool]] = [(tree, None, False)]
         functions = (ast.FunctionDef, ast.AsyncFunctionDef)
         while stack:
-            node, scope = stack.pop()
+            node, scope, quiet = stack.pop()
             kind = node.__class__
             if kind is ast.Call:
                 self.call(node, scope)
@@ -158,23 +200,62 @@ class _FactCollector:
                     func.id if func.__class__ is ast.Name else None
                 if callee:
                     self.calls.setdefault(scope or MODULE_SCOPE, set()).add(callee)
+                    (self.icalls if quiet else self.plain).setdefault(scope or MODULE_SCOPE, set()).add(callee)
             elif kind is ast.Assign:
                 self.assign(node, scope)
-            elif kind is ast.Import:
-                self.imports.add_import(node)
-            elif kind is ast.ImportFrom:
-                self.imports.add_import_from(node)
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                if id(node) not in top:
+                    self._import(node)
             elif kind is ast.ClassDef:
                 self.classes.setdefault(node.name, set()).update(
                     item.name for item in node.body if isinstance(item, functions))
-            inner = node.name if kind in functions else scope
+            inner = scope
+            if kind in functions:
+                inner = node.name
+                quiet = quiet or bool(INFERENCE_NAME.search(node.name)) or opens_no_grad(self.imports.resolve, node)
+            elif kind in (ast.With, ast.AsyncWith):
+                quiet = quiet or opens_no_grad(self.imports.resolve, node)
+            elif kind is ast.If:
+                if scope is None and id(node) in top and _MAIN_GUARD.match(ast.unparse(node.test) + ":"):
+                    for child in reversed(node.body):
+                        stack.append((child, MAIN_SCOPE, quiet))
+                    for child in reversed(node.orelse):
+                        stack.append((child, scope, quiet))
+                    continue
+                branch = training_branch(node.test)
+                if branch is not None:
+                    for child in reversed(node.orelse):
+                        stack.append((child, inner, quiet or branch))
+                    for child in reversed(node.body):
+                        stack.append((child, inner, quiet or not branch))
+                    stack.append((node.test, inner, quiet))
+                    continue
             for child in reversed(_children(node)):
-                stack.append((child, inner))
+                stack.append((child, inner, quiet))
+
+
+def _regex_imports(source: str) -> List[List[object]]:
+    found: List[List[object]] = []
+    for match in _IMPORT.finditer(source):
+        for part in match.group(1).split(","):
+            name = part.split()[0] if part.split() else ""
+            if name:
+                found.append([name, 0])
+    for match in _FROM_IMPORT.finditer(source):
+        level, base = len(match.group(1)), match.group(2)
+        found.append([base, level])
+        for part in match.group(3).strip("() \t\n").replace("\n", ",").split(","):
+            words = part.split()
+            if words and words[0] != "*" and words[0].isidentifier():
+                found.append([f"{base}.{words[0]}" if base else words[0], level])
+    return found
 
 
 def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
-    """The facts one file contributes (empty for files with no fact keyword)."""
-    summary: FileSummary = {"direct": [], "functions": {}, "env": [], "cuda": 0, "frameworks": {}}
+    """What one file contributes to the facts of the programs that reach it. Files with neither a
+    fact keyword nor a program keyword are not parsed: their imports are read with a regex."""
+    summary: FileSummary = {"direct": [], "functions": {}, "env": [], "cuda": 0, "frameworks": {},
+                            "imports": [], "main": False}
     frameworks: Dict[str, int] = {}
     for found in _FRAMEWORK_IMPORT.finditer(source):
         name = _FRAMEWORK.get(found.group(1), found.group(1))
@@ -182,37 +263,55 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     if noqa.file_is_exempt(source):
         return summary  # a file exempted with `# mlf-lint: noqa` is not part of the analysis at all
     summary["frameworks"] = frameworks
+    summary["main"] = bool(_MAIN_GUARD.search(source))
     match = _CUDA_USE.search(source)
     if match:
         summary["cuda"] = source.count("\n", 0, match.start()) + 1
-    if not any(k in source for k in FACT_KEYWORDS):
+    if not any(k in source for k in FACT_KEYWORDS) and not any(k in source for k in PROGRAM_KEYWORDS):
+        summary["imports"] = _regex_imports(source)
         return summary
     if tree is None:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):
+            summary["imports"] = _regex_imports(source)
             return summary
     collector = _FactCollector()
     collector.walk(tree)
+    summary["imports"] = [list(m) for m in dict.fromkeys(collector.modules)]
     summary["direct"] = [list(w) for w in collector.direct]
     summary["functions"] = {k: [list(w) for w in v] for k, v in collector.functions.items()}
     summary["env"] = [list(e) for e in collector.env]
     summary["calls"] = {k: sorted(v) for k, v in collector.calls.items()}
+    # Names a scope calls only where no backward pass runs.
+    summary["icalls"] = {k: sorted(v - collector.plain.get(k, set())) for k, v in collector.icalls.items()
+                         if v - collector.plain.get(k, set())}
     summary["classes"] = {k: sorted(v) for k, v in collector.classes.items()}
+    summary["trains"] = dict(collector.trains)
     return summary
 
 
-def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> ProjectFacts:
-    """Project facts from every file's summary. ``sources``: relative path -> text (for helper calls)."""
+def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry: Optional[str] = None,
+            entry_function: Optional[str] = None) -> ProjectFacts:
+    """Facts from the summaries of a set of files. ``sources``: relative path -> text (for helper
+    calls in files that were not parsed). With ``entry`` (a program's file), only that file's
+    ``__main__`` block runs, and ``entry_function`` (a console script's function) is called;
+    without it every file's ``__main__`` block counts (a root's pooled facts)."""
     facts = ProjectFacts()
     helpers: Dict[str, List[Tuple[str, int, str]]] = {}
     for rel in sorted(summaries):
         if is_test_file(rel):
             continue  # a test that seeds does not make the training run seeded
         summary = summaries[rel]
+        runs_main = entry is None or rel == entry
         for fact, line in summary["direct"]:  # type: ignore[union-attr]
             getattr(facts, fact).append((rel, line))
         for name, found in summary["functions"].items():  # type: ignore[union-attr]
+            if name == MAIN_SCOPE:
+                if runs_main:
+                    for fact, line in found:
+                        getattr(facts, fact).append((rel, line))
+                continue
             helpers.setdefault(name, []).extend((rel, line, fact) for fact, line in found)
         for name, line, value in summary["env"]:  # type: ignore[union-attr]
             facts.env_vars.setdefault(name, []).append((rel, line, value))
@@ -220,33 +319,40 @@ def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> Proje
             facts.uses_cuda.append((rel, int(summary["cuda"])))  # type: ignore[arg-type]
         for name, line in (summary.get("frameworks") or {}).items():  # type: ignore[union-attr]
             facts.frameworks.setdefault(name, []).append((rel, line))
-    if helpers:
-        for name in sorted(_reachable(helpers, summaries, sources)):
-            for rel, line, fact in helpers[name]:
-                getattr(facts, fact).append((rel, line))
+    reached = _reachable(summaries, sources, entry, entry_function, set(helpers))
+    for name in sorted(reached & set(helpers)):
+        for rel, line, fact in helpers[name]:
+            getattr(facts, fact).append((rel, line))
+    for rel in sorted(summaries):
+        if is_test_file(rel):
+            continue
+        for scope, line in (summaries[rel].get("trains") or {}).items():  # type: ignore[union-attr]
+            if scope == MODULE_SCOPE or (scope == MAIN_SCOPE and (entry is None or rel == entry)) or scope in reached:
+                facts.trains.append((rel, line))
     for value in vars(facts).values():
         if isinstance(value, list):
             value.sort()
     return facts
 
 
-def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> set:
-    """Functions with facts that run: reachable from module-level code (an entry point's
-    ``main()`` under ``if __name__ == "__main__"`` counts) through the project's call graph.
-    Calling a class makes its methods reachable. Files that were not parsed (no fact keyword)
-    count every textual call of a helper or class name as a call from module level."""
+def _reachable(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry: Optional[str],
+               entry_function: Optional[str], helpers: set) -> set:
+    """Functions that run: reachable from module-level code (and the program's ``__main__``
+    block) through the call graph. Calling a class makes its methods reachable. Files that were
+    not parsed count every textual call of a helper or class name as a call from module level."""
     graph: Dict[str, set] = {}
     classes: Dict[str, set] = {}
-    roots: set = set()
+    roots: set = {entry_function} if entry_function else set()
     parsed = set()
     for rel, summary in summaries.items():
         calls = summary.get("calls")
         if not isinstance(calls, dict) or not calls and not summary.get("classes"):
             continue
         parsed.add(rel)
+        test = is_test_file(rel)
         for scope, names in calls.items():
-            if scope == MODULE_SCOPE:
-                if not is_test_file(rel):
+            if scope == MODULE_SCOPE or scope == MAIN_SCOPE:
+                if not test and (scope == MODULE_SCOPE or entry is None or rel == entry):
                     roots.update(names)
             else:
                 graph.setdefault(scope, set()).update(names)
@@ -271,4 +377,4 @@ def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sour
         seen.add(name)
         queue.extend(graph.get(name, ()))
         queue.extend(classes.get(name, ()))
-    return seen & set(helpers)
+    return seen

@@ -13,6 +13,7 @@ from mlf_lint.engine.evaluate import argument
 from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
+from mlf_lint.rules.general import astutil
 
 NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
 RAISES = "MLF102"            # no deterministic implementation; RuntimeError under the mode
@@ -119,6 +120,48 @@ def _integer_input(call: ast.Call, shift: int) -> bool:
     return False
 
 
+# Methods whose result carries no gradient back: what feeds only into them needs no backward pass.
+_NO_GRAD_CONSUMERS = frozenset({"argmax", "argmin", "long", "int", "short", "bool", "byte", "char", "round", "sign",
+                                "detach", "numpy", "tolist", "item", "nonzero"})
+# Methods that pass a tensor on unchanged for this purpose (a consumer after them still decides).
+_PASS_THROUGH = frozenset({"to", "cpu", "cuda", "squeeze", "unsqueeze", "contiguous", "view", "reshape", "float",
+                           "permute", "flatten", "clone"})
+# Producers of tensors without a gradient: integer indices, argmax, detached values.
+_NO_GRAD_SOURCES = frozenset({"torch.arange", "torch.argmax", "torch.argmin", "torch.nonzero", "torch.randint",
+                              "torch.randperm", "torch.where"})
+
+
+def no_gradient(ctx: ModuleContext, call: ast.Call, shift: int) -> bool:
+    """The call's result only feeds ops without a gradient (``F.interpolate(x).argmax(1)``), or its
+    input visibly carries none (an integer tensor, ``torch.arange``, ``x.argmax()``, ``x.detach()``)."""
+    if _integer_input(call, shift):
+        return True
+    source = (call.func.value if isinstance(call.func, ast.Attribute) else None) if shift else argument(call, "input", 0)
+    if isinstance(source, ast.Call):
+        if ctx.resolve(source.func) in _NO_GRAD_SOURCES:
+            return True
+        if isinstance(source.func, ast.Attribute) and source.func.attr in _NO_GRAD_CONSUMERS:
+            return True
+    parents = astutil.parents(ctx)
+    node: ast.AST = call
+    while True:
+        up = parents.get(node)
+        if isinstance(up, ast.Subscript) and up.value is node:
+            node = up
+            continue
+        if isinstance(up, ast.Attribute) and up.value is node and isinstance(parents.get(up), ast.Call) \
+                and parents[up].func is up:  # type: ignore[attr-defined]
+            if up.attr in _NO_GRAD_CONSUMERS:
+                return True
+            if up.attr in _PASS_THROUGH:
+                node = parents[up]
+                continue
+            return False
+        if isinstance(up, ast.Call) and up.args and up.args[0] is node:
+            return ctx.resolve(up.func) in ("torch.argmax", "torch.argmin")
+        return False
+
+
 class OpTableRule(CodeRule):
     codes = (NONDETERMINISTIC, RAISES, "MLF103")
     keywords = ("torch",)
@@ -140,8 +183,8 @@ class OpTableRule(CodeRule):
 
     def _check(self, ctx: ModuleContext, node: ast.Call, entries: List[OpEntry], shift: int, shown: str) -> None:
         for entry in entries:
-            if entry.backward_only and ctx.no_grad:
-                continue  # no backward pass runs under torch.no_grad() / inference_mode()
+            if entry.backward_only and (ctx.no_grad or ctx.off_training_path or no_gradient(ctx, node, shift)):
+                continue  # no backward pass runs through this call (engine/training.py)
             if entry.integer_ok and _integer_input(node, shift):
                 continue
             if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):
