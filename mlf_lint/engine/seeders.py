@@ -100,7 +100,7 @@ def table() -> Tuple[Dict[str, List[Effect]], Training]:
     raw = read_table(Path(__file__).with_name("seeders.yaml"))
     effects: Dict[str, List[Effect]] = {}
     for section, entries in raw.items():
-        if section == "trains":
+        if section in ("trains", "global_draws"):
             continue
         for data in entries:
             effect = Effect(
@@ -146,5 +146,13 @@ def is_training_step(qualname: Optional[str], method: Optional[str], receiver: O
     if kind == "trainer_or_model":
         return factory or "trainer" in last
     if kind == "hf_trainer":
-        return (made_by or "").startswith("transformers.") and factory or last == "trainer"
+        return (made_by or "").startswith("transformers.") and factory
     return False
+
+
+@functools.lru_cache(maxsize=None)
+def global_draws() -> Dict[str, Tuple[str, ...]]:
+    """Qualified names of the calls that draw from NumPy's / Python's global RNG, per RNG."""
+    raw = read_table(Path(__file__).with_name("seeders.yaml"))["global_draws"]
+    return {"numpy": tuple(f"numpy.random.{n}" for n in raw["numpy"]),
+            "random": tuple(f"random.{n}" for n in raw["random"])}
