@@ -161,8 +161,33 @@ def _trains_at_module_level(summary: FileSummary) -> bool:
     return False
 
 
-def code_programs(found: Mapping[str, FileSummary]) -> List[Program]:
+def _training_names(found: Mapping[str, FileSummary]) -> Set[str]:
+    """Function names (across the root) from which a training step is reached by name."""
+    callers: Dict[str, Set[str]] = {}
+    training: Set[str] = set()
+    for summary in found.values():
+        calls = summary.get("calls") or {}
+        for scope, names in calls.items():  # type: ignore[union-attr]
+            for name in names:
+                callers.setdefault(name, set()).add(scope)
+        training.update(s for s in (summary.get("trains") or {}) if s not in (MODULE_SCOPE, MAIN_SCOPE))
+        for cls, methods in (summary.get("classes") or {}).items():  # type: ignore[union-attr]
+            for method in methods:
+                callers.setdefault(method, set()).add(cls)  # calling a class reaches its methods
+    queue = list(training)
+    while queue:
+        for caller in callers.get(queue.pop(), ()):
+            if caller not in training and caller not in (MODULE_SCOPE, MAIN_SCOPE):
+                training.add(caller)
+                queue.append(caller)
+    return training
+
+
+def code_programs(found: Mapping[str, FileSummary], imported: Set[str]) -> List[Program]:
+    """Entry points in code: a ``__main__`` guard, a notebook, or a module that nothing imports and
+    whose module-level code trains (directly, or by calling what trains)."""
     programs = []
+    training: Optional[Set[str]] = None
     for rel in sorted(found):
         if is_test_file(rel):
             continue
@@ -173,6 +198,13 @@ def code_programs(found: Mapping[str, FileSummary]) -> List[Program]:
             programs.append(Program(rel, "main"))
         elif _trains_at_module_level(summary):
             programs.append(Program(rel, "script"))
+        elif rel not in imported:
+            top = (summary.get("calls") or {}).get(MODULE_SCOPE) or summary.get("top_calls")  # type: ignore[union-attr]
+            if top:
+                if training is None:
+                    training = _training_names(found)
+                if training & set(top):  # type: ignore[arg-type]
+                    programs.append(Program(rel, "script"))
     return programs
 
 
@@ -231,7 +263,8 @@ def build(root: Path, found: Mapping[str, FileSummary], texts: Mapping[str, str]
     edges = _import_edges(index, found)
     programs: List[Program] = []
     seen: Set[str] = set()
-    for program in [*code_programs(found), *declared_programs(root, project_files, index)]:
+    imported = {target for targets in edges.values() for target in targets}
+    for program in [*code_programs(found, imported), *declared_programs(root, project_files, index)]:
         if program.rel not in seen and program.rel in found and not is_test_file(program.rel):
             seen.add(program.rel)
             programs.append(program)

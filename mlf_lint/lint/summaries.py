@@ -29,6 +29,7 @@ _FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost)\b", re.M)
 _FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
 _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
+_TOP_CALL = re.compile(r"^(?:[\w.]+\s*=\s*)?(?:\w+\.)*(\w+)\(", re.M)
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*)",
                      re.M)
@@ -102,12 +103,15 @@ class _FactCollector:
         if name.startswith("torch.nn.") and name[9:10].isupper() or name.startswith("torchvision.models."):
             self.built.setdefault(key, node.lineno)
         for effect in self.effects.get(name, ()):
-            for fact in effect.facts(node, self._value):
-                if fact == "torch_seeded":
-                    if key in self.built and key not in self.seeded:
-                        fact = "torch_seeded_late"  # the model above was drawn from an unseeded generator
-                    else:
-                        self.seeded.setdefault(key, node.lineno)
+            facts = effect.facts(node, self._value)
+            if "torch_seeded" in facts:
+                if key in self.built and key not in self.seeded:
+                    # The model built above drew its weights from an unseeded generator.
+                    facts = ["torch_seeded_late" if f == "torch_seeded" else f for f in facts
+                             if f != "torch_cuda_seeded"]
+                else:
+                    self.seeded.setdefault(key, node.lineno)
+            for fact in facts:
                 self.add(fact, node, scope)
             for env_name, value in effect.env:
                 self.env.append((env_name, node.lineno, value))
@@ -269,6 +273,8 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
         summary["cuda"] = source.count("\n", 0, match.start()) + 1
     if not any(k in source for k in FACT_KEYWORDS) and not any(k in source for k in PROGRAM_KEYWORDS):
         summary["imports"] = _regex_imports(source)
+        # Calls in unindented lines: a script that runs what it imports (`fit()`) may be a program.
+        summary["top_calls"] = sorted(set(_TOP_CALL.findall(source)))
         return summary
     if tree is None:
         try:
