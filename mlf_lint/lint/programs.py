@@ -18,11 +18,12 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.paths import is_test_file
-from mlf_lint.engine.training import INFERENCE_NAME
+from mlf_lint.engine.training import INFERENCE_NAME, off_training_path
 from mlf_lint.lint import summaries
 from mlf_lint.lint.summaries import MAIN_SCOPE, MODULE_SCOPE, FileSummary
 
 _PYTHON_RUN = re.compile(r"(?<![\w./-])python(?:3(?:\.\d+)?)?\s+(?:-[uOBE]+\s+)*(-m\s+([\w.]+)|([\w./-]+\.py))")
+_CALLED = re.compile(r"(?<![\w.])(?<!def )(?<!class )(?:\w+\.)*(\w+)\s*\(")
 _ENTRY_POINT = re.compile(r"""["']?[\w.-]+["']?\s*=\s*["']?([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_]\w*)""")
 
 
@@ -298,9 +299,15 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
     for rel, summary in found.items():
         calls = summary.get("calls")
         if not isinstance(calls, dict):
+            if summary.get("defs"):
+                defined[rel] = set(summary["defs"])  # type: ignore[arg-type]
+            if off_training_path(rel) and rel in texts:  # its calls are quiet call sites
+                for callee in set(_CALLED.findall(texts[rel])):
+                    callers.setdefault(callee, []).append((rel, True))
             continue
         parsed.add(rel)
         quiet_calls = summary.get("icalls") or {}
+        off_path = off_training_path(rel)  # every call in a test, data or evaluation module is quiet
         names = {s for s in calls if s not in (MODULE_SCOPE, MAIN_SCOPE)}
         for methods in (summary.get("classes") or {}).values():  # type: ignore[union-attr]
             names.update(methods)
@@ -308,7 +315,7 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
         for scope, callees in calls.items():
             quiet_here = set(quiet_calls.get(scope, ()))  # type: ignore[union-attr]
             for callee in callees:
-                callers.setdefault(callee, []).append((scope, callee in quiet_here))
+                callers.setdefault(callee, []).append((scope, off_path or callee in quiet_here))
     quiet: Set[str] = set()
     inference = INFERENCE_NAME
 
@@ -330,7 +337,7 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
     if quiet:
         called_elsewhere: Set[str] = set()
         for rel, text in texts.items():
-            if rel in parsed:
+            if rel in parsed or off_training_path(rel):
                 continue
             present = [name for name in quiet if name in text]
             if present:

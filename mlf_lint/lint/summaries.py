@@ -29,6 +29,7 @@ _FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost)\b", re.M)
 _FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
 _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
+_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 _TOP_CALL = re.compile(r"^(?:[\w.]+\s*=\s*)?(?:\w+\.)*(\w+)\(", re.M)
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*)",
@@ -275,6 +276,7 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
         summary["imports"] = _regex_imports(source)
         # Calls in unindented lines: a script that runs what it imports (`fit()`) may be a program.
         summary["top_calls"] = sorted(set(_TOP_CALL.findall(source)))
+        summary["defs"] = sorted(set(_DEF.findall(source)))
         return summary
     if tree is None:
         try:
