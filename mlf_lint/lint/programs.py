@@ -24,6 +24,8 @@ from mlf_lint.lint.summaries import MAIN_SCOPE, MODULE_SCOPE, FileSummary
 
 _PYTHON_RUN = re.compile(r"(?<![\w./-])python(?:3(?:\.\d+)?)?\s+(?:-[uOBE]+\s+)*(-m\s+([\w.]+)|([\w./-]+\.py))")
 _CALLED = re.compile(r"(?<![\w.])(?<!def )(?<!class )(?:\w+\.)*(\w+)\s*\(")
+_LOUD = frozenset({"forward", "training_step", "train_step", "compute_loss", "loss", "losses", "train", "fit",
+                   "step", "backward", "run", "main", "run_step", "forward_train", "_forward"})
 _ENTRY_POINT = re.compile(r"""["']?[\w.-]+["']?\s*=\s*["']?([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_]\w*)""")
 
 
@@ -301,13 +303,15 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
         if not isinstance(calls, dict):
             if summary.get("defs"):
                 defined[rel] = set(summary["defs"])  # type: ignore[arg-type]
-            if off_training_path(rel) and rel in texts:  # its calls are quiet call sites
+            if off_training_path(rel) and not is_test_file(rel) and rel in texts:  # quiet call sites
                 for callee in set(_CALLED.findall(texts[rel])):
                     callers.setdefault(callee, []).append((rel, True))
             continue
         parsed.add(rel)
+        if is_test_file(rel):
+            continue  # tests call what they test, training or not: their calls say nothing
         quiet_calls = summary.get("icalls") or {}
-        off_path = off_training_path(rel)  # every call in a test, data or evaluation module is quiet
+        off_path = off_training_path(rel)  # every call in a data, evaluation or vis module is quiet
         names = {s for s in calls if s not in (MODULE_SCOPE, MAIN_SCOPE)}
         for methods in (summary.get("classes") or {}).values():  # type: ignore[union-attr]
             names.update(methods)
@@ -316,6 +320,11 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
             quiet_here = set(quiet_calls.get(scope, ()))  # type: ignore[union-attr]
             for callee in callees:
                 callers.setdefault(callee, []).append((scope, off_path or callee in quiet_here))
+    # Called implicitly (nn.Module.__call__ -> forward), by a framework with gradients on, or
+    # themselves training: never quiet, whoever calls them by name.
+    loud = set(_LOUD)
+    for summary in found.values():
+        loud.update(s for s in (summary.get("trains") or {}))  # type: ignore[union-attr]
     quiet: Set[str] = set()
     inference = INFERENCE_NAME
 
@@ -325,7 +334,8 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
         while changed:
             changed = False
             for name, sites in callers.items():
-                if name in result or name in excluded or name.startswith("__") or inference.search(name):
+                if name in result or name in excluded or name in loud or name.startswith("__") \
+                        or inference.search(name):
                     continue
                 if all(q or s in result or (s not in (MODULE_SCOPE, MAIN_SCOPE) and inference.search(s))
                        for s, q in sites):
