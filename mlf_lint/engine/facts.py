@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 # A place in the project: (relative path, line).
 Where = Tuple[str, int]
@@ -65,6 +65,11 @@ class FileFacts:
 
     groups: List[Tuple[Tuple[str, ...], ProjectFacts]]
     quiet_functions: Tuple[str, ...] = ()
+    # Per group: the file's functions its programs call (None: not known, judge everything); a
+    # finding inside a function none of the groups reaches is judged with ``library`` instead.
+    reached: Optional[List[Optional[FrozenSet[str]]]] = None
+    library: Optional[ProjectFacts] = None
+    defined: FrozenSet[str] = frozenset()   # the file's functions (by name)
 
     @classmethod
     def of(cls, facts: "ProjectFacts | FileFacts") -> "FileFacts":

@@ -79,9 +79,11 @@ def judge(tree: ast.Module, path: str, source: str, facts: FileFacts, dispatch: 
         used |= consulted
         runs.append((list(programs), more, group))
     used |= {"programs", "quiet_functions"}
+    every = sorted(p for names, _, _ in runs for p in names)
+    if facts.reached is not None:
+        runs, found = _by_function(tree, path, source, facts, dispatch, enabled, runs, used, every)
     if len(runs) == 1:
         return found, used
-    every = sorted(p for names, _, _ in runs for p in names)
     holds: Dict[Tuple[int, int, str], Tuple[Finding, List[str]]] = {}
     for names, findings, _ in runs:
         for finding in findings:
@@ -102,3 +104,61 @@ def judge(tree: ast.Module, path: str, source: str, facts: FileFacts, dispatch: 
 
 def _key(facts: ProjectFacts, used: Set[str]) -> Tuple[str, ...]:
     return tuple(fact_digest(facts, name) for name in sorted(used))
+
+
+def _by_function(tree: ast.Module, path: str, source: str, facts: FileFacts, dispatch: Dispatch,
+                 enabled: Optional[Set[str]], runs: List[Tuple[List[str], List[Finding], ProjectFacts]],
+                 used: Set[str], every: List[str]
+                 ) -> Tuple[List[Tuple[List[str], List[Finding], ProjectFacts]], List[Finding]]:
+    """Each run keeps the findings in code its programs run: module level, and the functions they
+    call. A finding inside a function that none of them calls is library code for this file, judged
+    with the root's pooled facts (one more analysis, only when there is such a finding)."""
+    # runs[i] holds facts.groups[i]'s programs (and any group whose facts matched it)
+    reach: Dict[Tuple[str, ...], Optional[FrozenSet[str]]] = {}
+    for (programs, _), reached in zip(facts.groups, facts.reached or ()):
+        for run_names, _, _ in runs:
+            if programs and programs[0] in run_names:
+                key = tuple(run_names)
+                reach[key] = None if reached is None or reach.get(key, frozenset()) is None else \
+                    frozenset(reach.get(key, frozenset()) | reached)
+    defined = facts.defined
+    spans = _function_spans(tree)
+    union: Set[str] = set().union(*(r for r in (facts.reached or ()) if r is not None))
+
+    def where(finding: Finding) -> Optional[str]:
+        inside = [name for start, end, name in spans if start <= finding.line <= end]
+        return inside[-1] if inside else None
+
+    kept = []
+    unreached = False
+    for names, findings, group in runs:
+        reached = reach.get(tuple(names))
+        mine = []
+        for finding in findings:
+            function = where(finding)
+            if reached is None or function is None or function in reached or function not in defined:
+                mine.append(finding)
+            elif function not in union:
+                unreached = True
+        kept.append((names, mine, group))
+    if unreached and facts.library is not None:
+        more, consulted = analyze_tree(tree, path, source, facts.library, dispatch, enabled, facts.quiet_functions)
+        used |= consulted
+        extra = []
+        for finding in more:
+            function = where(finding)
+            if function is not None and function in defined and function not in union:
+                extra.append(finding)
+        if extra:
+            # Judged for no program: reported as library code (no program named).
+            kept.append((list(every), extra, facts.library))
+    return kept, kept[0][1]
+
+
+def _function_spans(tree: ast.Module) -> List[Tuple[int, int, str]]:
+    spans = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            spans.append((node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno, node.name))
+    spans.sort()
+    return spans

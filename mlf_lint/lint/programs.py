@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.paths import is_test_file
@@ -23,7 +23,6 @@ from mlf_lint.lint import summaries
 from mlf_lint.lint.summaries import MAIN_SCOPE, MODULE_SCOPE, FileSummary
 
 _PYTHON_RUN = re.compile(r"(?<![\w./-])python(?:3(?:\.\d+)?)?\s+(?:-[uOBE]+\s+)*(-m\s+([\w.]+)|([\w./-]+\.py))")
-_CALLED = re.compile(r"(?<![\w.])(?<!def )(?<!class )(?:\w+\.)*(\w+)\s*\(")
 _LOUD = frozenset({"forward", "training_step", "train_step", "compute_loss", "loss", "losses", "train", "fit",
                    "step", "backward", "run", "main", "run_step", "forward_train", "_forward"})
 _ENTRY_POINT = re.compile(r"""["']?[\w.-]+["']?\s*=\s*["']?([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_]\w*)""")
@@ -45,11 +44,14 @@ class ProgramModel:
     facts: List[ProjectFacts]                    # per program
     library: ProjectFacts                        # the root's pooled facts, for code no program reaches
     quiet: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # file -> functions off the training path
+    reached: List[List[str]] = field(default_factory=list)          # per program: functions (by name) it calls
+    defined: Dict[str, List[str]] = field(default_factory=dict)     # file -> names of its functions
 
     def to_dict(self) -> Dict[str, object]:
         return {"programs": [asdict(p) for p in self.programs], "reach": self.reach,
                 "facts": [asdict(f) for f in self.facts], "library": asdict(self.library),
-                "quiet": {k: list(v) for k, v in self.quiet.items()}}
+                "quiet": {k: list(v) for k, v in self.quiet.items()}, "reached": self.reached,
+                "defined": self.defined}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Optional["ProgramModel"]:
@@ -58,7 +60,9 @@ class ProgramModel:
                        {k: list(v) for k, v in data["reach"].items()},  # type: ignore[union-attr]
                        [ProjectFacts(**f) for f in data["facts"]],  # type: ignore[union-attr]
                        ProjectFacts(**data["library"]),  # type: ignore[arg-type]
-                       {k: tuple(v) for k, v in data["quiet"].items()})  # type: ignore[union-attr]
+                       {k: tuple(v) for k, v in data["quiet"].items()},  # type: ignore[union-attr]
+                       [list(r) for r in data["reached"]],  # type: ignore[union-attr]
+                       {k: list(v) for k, v in data["defined"].items()})  # type: ignore[union-attr]
         except (TypeError, KeyError, AttributeError):
             return None  # an older or damaged entry: recompute
 
@@ -75,7 +79,24 @@ class ProgramModel:
                 groups[key] = ([], facts)
             groups[key][0].append(self.programs[index].rel)
         ordered = sorted(groups.values(), key=lambda g: g[0])
-        return FileFacts([(tuple(names), replace(facts, programs=sorted(names))) for names, facts in ordered], quiet)
+        defined = set(self.defined.get(rel, ()))
+        reached: List[Optional[FrozenSet[str]]] = []
+        if defined:
+            index = {p.rel: i for i, p in enumerate(self.programs)}
+            for names, _ in ordered:
+                calls: Set[str] = set()
+                for name in names:
+                    calls.update(self._reached_set(index[name]) & defined)
+                reached.append(frozenset(calls))
+        return FileFacts([(tuple(names), replace(facts, programs=sorted(names))) for names, facts in ordered], quiet,
+                         reached if defined else None, self.library, frozenset(defined))
+
+    def _reached_set(self, index: int) -> Set[str]:
+        cache = self.__dict__.setdefault("_sets", {})
+        found = cache.get(index)
+        if found is None:
+            found = cache[index] = set(self.reached[index]) if index < len(self.reached) else set()
+        return found
 
 
 # -- modules and imports -------------------------------------------------------------------------
@@ -275,19 +296,33 @@ def build(root: Path, found: Mapping[str, FileSummary], texts: Mapping[str, str]
         library = summaries.combine(dict(found), dict(texts))
     reach: Dict[str, List[int]] = {}
     facts: List[ProjectFacts] = []
+    reached_names: List[List[str]] = []
     closures: Dict[str, Set[str]] = {}
     for number, program in enumerate(programs):
         closure = closures.get(program.rel)
         if closure is None:
             closure = closures[program.rel] = _closure(program.rel, edges)
         part = {rel: found[rel] for rel in closure}
+        calls: Set[str] = set()
         own = summaries.combine(part, {rel: texts.get(rel, "") for rel in closure}, entry=program.rel,
-                                entry_function=program.entry)
+                                entry_function=program.entry, reached_out=calls)
         own.programs = [program.rel]
+        reached_names.append(sorted(calls))
         facts.append(own)
         for rel in closure:
             reach.setdefault(rel, []).append(number)
-    return ProgramModel(programs, reach, facts, library, _quiet_functions(found, texts))
+    return ProgramModel(programs, reach, facts, library, _quiet_functions(found, texts), reached_names,
+                        {rel: names for rel, names in ((rel, _defined(summary)) for rel, summary in found.items())
+                         if names})
+
+
+def _defined(summary: FileSummary) -> List[str]:
+    """Names of the functions a file defines (for judging a finding by the function it sits in)."""
+    names = set(summary.get("defs") or ())  # type: ignore[arg-type]
+    names.update(s for s in (summary.get("calls") or {}) if s not in (MODULE_SCOPE, MAIN_SCOPE))
+    for methods in (summary.get("classes") or {}).values():  # type: ignore[union-attr]
+        names.update(methods)
+    return sorted(names)
 
 
 def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str]) -> Dict[str, Tuple[str, ...]]:
@@ -303,8 +338,8 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
         if not isinstance(calls, dict):
             if summary.get("defs"):
                 defined[rel] = set(summary["defs"])  # type: ignore[arg-type]
-            if off_training_path(rel) and not is_test_file(rel) and rel in texts:  # quiet call sites
-                for callee in set(_CALLED.findall(texts[rel])):
+            if off_training_path(rel) and not is_test_file(rel):  # its calls are quiet call sites
+                for callee in summary.get("called") or ():  # type: ignore[union-attr]
                     callers.setdefault(callee, []).append((rel, True))
             continue
         parsed.add(rel)

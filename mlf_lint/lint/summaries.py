@@ -29,6 +29,7 @@ _FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost)\b", re.M)
 _FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
 _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
+_CALLED = re.compile(r"(?<![\w.])(?<!def )(?<!class )(?:\w+\.)*(\w+)\s*\(")
 _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 _TOP_CALL = re.compile(r"^(?:[\w.]+\s*=\s*)?(?:\w+\.)*(\w+)\(", re.M)
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)
@@ -277,6 +278,8 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
         # Calls in unindented lines: a script that runs what it imports (`fit()`) may be a program.
         summary["top_calls"] = sorted(set(_TOP_CALL.findall(source)))
         summary["defs"] = sorted(set(_DEF.findall(source)))
+        # Every name it calls anywhere: what a program reaches through this file (an over-estimate).
+        summary["called"] = sorted(set(_CALLED.findall(source)))
         return summary
     if tree is None:
         try:
@@ -300,7 +303,7 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
 
 
 def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry: Optional[str] = None,
-            entry_function: Optional[str] = None) -> ProjectFacts:
+            entry_function: Optional[str] = None, reached_out: Optional[set] = None) -> ProjectFacts:
     """Facts from the summaries of a set of files. ``sources``: relative path -> text (for helper
     calls in files that were not parsed). With ``entry`` (a program's file), only that file's
     ``__main__`` block runs, and ``entry_function`` (a console script's function) is called;
@@ -328,6 +331,8 @@ def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry: O
         for name, line in (summary.get("frameworks") or {}).items():  # type: ignore[union-attr]
             facts.frameworks.setdefault(name, []).append((rel, line))
     reached = _reachable(summaries, sources, entry, entry_function, set(helpers))
+    if reached_out is not None:
+        reached_out.update(reached)  # the functions (by name) that run: the program's reach in the call graph
     for name in sorted(reached & set(helpers)):
         for rel, line, fact in helpers[name]:
             getattr(facts, fact).append((rel, line))
@@ -355,6 +360,8 @@ def _reachable(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry
     for rel, summary in summaries.items():
         calls = summary.get("calls")
         if not isinstance(calls, dict) or not calls and not summary.get("classes"):
+            if not is_test_file(rel):
+                roots.update(summary.get("called") or ())  # type: ignore[arg-type]
             continue
         parsed.add(rel)
         test = is_test_file(rel)
