@@ -207,6 +207,14 @@ class _FactCollector:
                 if callee:
                     self.calls.setdefault(scope or MODULE_SCOPE, set()).add(callee)
                     (self.icalls if quiet else self.plain).setdefault(scope or MODULE_SCOPE, set()).add(callee)
+                # A function passed as an argument is called by what receives it (mp.spawn(main),
+                # Thread(target=run), rpc_sync(to, run_trainer)): it counts as called here.
+                for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                    kind_arg = arg.__class__
+                    name = arg.id if kind_arg is ast.Name else arg.attr if kind_arg is ast.Attribute else None
+                    if name:
+                        self.calls.setdefault(scope or MODULE_SCOPE, set()).add(name)
+                        (self.icalls if quiet else self.plain).setdefault(scope or MODULE_SCOPE, set()).add(name)
             elif kind is ast.Assign:
                 self.assign(node, scope)
             elif kind is ast.Import or kind is ast.ImportFrom:
