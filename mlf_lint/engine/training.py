@@ -20,13 +20,16 @@ NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no
 INFERENCE_NAME = re.compile(r"^_*(?:eval|evaluate|evaluation|inference|infer|predict|postprocess|post_process|"
                             r"export|visuali[sz]e|test_time|tta|demo)(?:_|$)|_(?:inference|postprocess|"
                             r"post_process|predict|predictions)$", re.I)
+# Function names that say a backward pass there measures speed, not trains (yolov5's profile()).
+TIMING_NAME = re.compile(r"^_*(?:profile|profiling|benchmark|bench|measure|timeit|timing)(?:_|$)", re.I)
 # Folders and module names whose code runs no backward pass: data pipelines carry no gradient,
 # evaluation / post-processing / visualisation / export code runs after training.
 _OFF_PATH_PARTS = frozenset({
     "data", "datasets", "dataset", "transforms", "transform", "converters", "evaluation", "evaluator",
     "evaluators", "eval", "postprocessing", "post_processing", "visualization", "visualizations", "vis",
     "visualizer", "demo", "demos", "export", "deploy", "serving", "test_time_augmentation", "tta",
-    "inference",
+    "inference", "predict", "prediction", "val", "validate", "validation", "metrics", "dataloader", "dataloaders",
+    "benchmark", "benchmarks",
 })
 
 
@@ -62,5 +65,9 @@ def opens_no_grad(resolve, node: ast.AST) -> bool:
     for expr in exprs:
         target = expr.func if isinstance(expr, ast.Call) else expr
         if resolve(target) in NO_GRAD:
+            return True
+        # A project's own wrapper (yolov5's smart_inference_mode) says so in its name.
+        name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+        if name.endswith(("no_grad", "inference_mode")):
             return True
     return False

@@ -307,6 +307,8 @@ def build(root: Path, found: Mapping[str, FileSummary], texts: Mapping[str, str]
         own = summaries.combine(part, {rel: texts.get(rel, "") for rel in closure}, entry=program.rel,
                                 entry_function=program.entry, reached_out=calls)
         own.programs = [program.rel]
+        if off_training_path(program.rel) or program.kind == "notebook" and not _notebook_trains(part[program.rel]):
+            own.trains = []  # a prediction, validation or benchmark run (or a notebook with no training step)
         reached_names.append(sorted(calls))
         facts.append(own)
         for rel in closure:
@@ -314,6 +316,12 @@ def build(root: Path, found: Mapping[str, FileSummary], texts: Mapping[str, str]
     return ProgramModel(programs, reach, facts, library, _quiet_functions(found, texts), reached_names,
                         {rel: names for rel, names in ((rel, _defined(summary)) for rel, summary in found.items())
                          if names})
+
+
+def _notebook_trains(summary: FileSummary) -> bool:
+    """A notebook trains when its own cells reach a training step (a helper it imports counts)."""
+    return bool(summary.get("trains")) or bool(set((summary.get("calls") or {}).get(MODULE_SCOPE, ())) &  # type: ignore[union-attr]
+                                                {"fit", "train", "fit_generator", "train_on_batch"})
 
 
 def _defined(summary: FileSummary) -> List[str]:

@@ -17,7 +17,7 @@ from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine import seeders
 from mlf_lint.engine.names import ImportMap, dotted
 from mlf_lint.engine.paths import is_test_file
-from mlf_lint.engine.training import INFERENCE_NAME, opens_no_grad, training_branch
+from mlf_lint.engine.training import INFERENCE_NAME, TIMING_NAME, opens_no_grad, training_branch
 
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
@@ -97,7 +97,7 @@ class _FactCollector:
                     self.built.setdefault(key, node.lineno)
                 receiver = dotted(func.value) if not isinstance(func.value, ast.Call) else None
                 made_by = self.assigned.get(receiver or "", "")
-                if seeders.is_training_step(None, func.attr, receiver, made_by):
+                if seeders.is_training_step(None, func.attr, receiver, made_by) and not TIMING_NAME.search(key):
                     self.trains.setdefault(key, node.lineno)
             return
         if seeders.is_training_step(name, None, None, None):

@@ -8,6 +8,8 @@ from mlf_lint.engine.names import dotted
 from mlf_lint.engine.seeders import is_training_step
 from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.engine.training import TIMING_NAME
+from mlf_lint.rules.general import astutil
 
 _TRAIN_METHODS = ("backward", "fit", "step", "train")
 _DIST_BACKWARD = "torch.distributed.autograd.backward"
@@ -31,6 +33,9 @@ class MissingTorchSeed(CodeRule):
     def _trains(self, ctx: ModuleContext, node: ast.Call, shown: str) -> None:
         if "MLF110" in ctx.state or is_test_file(ctx.path):
             return  # a test module is not a training run
+        if any(isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef)) and TIMING_NAME.search(up.name)
+               for up in astutil.ancestors(ctx, node)):
+            return  # a backward pass timed for speed (profile(), benchmark()) trains nothing
         if not ctx.imports_any("torch", "lightning", "transformers", "accelerate") and not (
                 ctx.facts.frameworks.get("torch") or ctx.facts.frameworks.get("lightning")):
             return
