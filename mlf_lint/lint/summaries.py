@@ -30,6 +30,7 @@ _FRAMEWORK_IMPORT = re.compile(
 _FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
 _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
 _CALLED = re.compile(r"(?<![\w.])(?<!def )(?<!class )(?:\w+\.)*(\w+)\s*\(")
+_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.M)
 _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 _TOP_CALL = re.compile(r"^(?:[\w.]+\s*=\s*)?(?:\w+\.)*(\w+)\(", re.M)
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)
@@ -286,6 +287,7 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
         # Calls in unindented lines: a script that runs what it imports (`fit()`) may be a program.
         summary["top_calls"] = sorted(set(_TOP_CALL.findall(source)))
         summary["defs"] = sorted(set(_DEF.findall(source)))
+        summary["classdefs"] = sorted(set(_CLASS.findall(source)))
         # Every name it calls anywhere: what a program reaches through this file (an over-estimate).
         summary["called"] = sorted(set(_CALLED.findall(source)))
         return summary
@@ -391,6 +393,11 @@ def _reachable(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry
             if present:
                 pattern = re.compile(r"(?<![\w])(def\s+|class\s+)?(" + "|".join(map(re.escape, present)) + r")\s*\(")
                 roots.update(m.group(2) for m in pattern.finditer(text) if not m.group(1))
+    # A class of a file that was not parsed: calling it reaches every function of that file.
+    for rel, summary in summaries.items():
+        if rel not in parsed and summary.get("classdefs"):
+            for cls in summary["classdefs"]:  # type: ignore[union-attr]
+                classes.setdefault(cls, set()).update(summary.get("defs") or ())  # type: ignore[arg-type]
     seen: set = set()
     queue = list(roots)
     while queue:
