@@ -122,10 +122,12 @@ def _by_function(tree: ast.Module, path: str, source: str, facts: FileFacts, dis
                 reach[key] = None if reached is None or reach.get(key, frozenset()) is None else \
                     frozenset(reach.get(key, frozenset()) | reached)
     defined = facts.defined
-    spans = _function_spans(tree)
+    spans: List[Tuple[int, int, str]] = []
     union: Set[str] = set().union(*(r for r in (facts.reached or ()) if r is not None))
 
     def where(finding: Finding) -> Optional[str]:
+        if not spans:
+            spans.extend(_function_spans(tree) or [(0, -1, "")])
         inside = [name for start, end, name in spans if start <= finding.line <= end]
         return inside[-1] if inside else None
 

@@ -9,6 +9,7 @@ computed one way for the CLI's runner, the flake8 plugin and the cache.
 """
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence
 
@@ -40,8 +41,8 @@ def _code_text(src: SourceFile) -> str:
 
 
 def program_model(root: Path, sources: Sequence[SourceFile], project_files: Sequence[Path], *,
-                  cache: Optional[Cache] = None, target_versions: Optional[Mapping[str, str]] = None
-                  ) -> ProgramModel:
+                  cache: Optional[Cache] = None, target_versions: Optional[Mapping[str, str]] = None,
+                  trees: Optional[Dict[Path, ast.Module]] = None) -> ProgramModel:
     """The programs of the project at ``root`` and the facts each file is judged under.
 
     ``sources``: its code files (``.py`` files and notebooks); ``project_files``: the
@@ -67,7 +68,13 @@ def program_model(root: Path, sources: Sequence[SourceFile], project_files: Sequ
             code[rel] = _code_text(src)
             summary = cache.summary(src.digest) if cache else None
             if summary is None:
-                summary = summaries.summarize(code[rel])
+                tree = None
+                if trees is not None and rel.endswith(".py") and summaries.wants_tree(code[rel]):
+                    try:  # parsed once: the analysis of this file reuses the tree
+                        tree = trees[src.path] = ast.parse(code[rel])
+                    except (SyntaxError, ValueError):
+                        tree = None
+                summary = summaries.summarize(code[rel], tree)
                 if cache:
                     cache.put_summary(src.digest, summary)
             found[rel] = summary

@@ -389,13 +389,9 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
     quiet = settle(set())
     if quiet:
         called_elsewhere: Set[str] = set()
-        for rel, text in texts.items():
-            if rel in parsed or off_training_path(rel):
-                continue
-            present = [name for name in quiet if name in text]
-            if present:
-                pattern = re.compile(r"(?<![\w])(def\s+)?(" + "|".join(map(re.escape, present)) + r")\s*\(")
-                called_elsewhere.update(m.group(2) for m in pattern.finditer(text) if not m.group(1))
+        for rel, summary in found.items():  # files not parsed: every name they call, from their summary
+            if rel not in parsed and not is_test_file(rel) and not off_training_path(rel):
+                called_elsewhere.update(quiet.intersection(summary.get("called") or ()))  # type: ignore[arg-type]
         if called_elsewhere:
             quiet = settle(called_elsewhere)
     return {rel: tuple(sorted(names & quiet)) for rel, names in defined.items() if names & quiet}

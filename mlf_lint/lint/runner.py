@@ -2,6 +2,7 @@
 cache), check project files, apply per-file ignores, and return findings in a stable order."""
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -47,19 +48,24 @@ def _init_worker(facts: List[FileFacts], enabled: Set[str]) -> None:
     _WORKER["enabled"] = enabled
 
 
-def _analyse(item: Tuple[str, str, int]) -> Tuple[str, List[dict], List[str]]:
-    rel, text, index = item
+# Trees the fact pass parsed, by file path: forked workers inherit them, so no file is parsed twice.
+_TREES: Dict[Path, ast.Module] = {}
+
+
+def _analyse(item: Tuple[str, str, int, Path]) -> Tuple[str, List[dict], List[str]]:
+    rel, text, index, path = item
     facts = _WORKER["facts"][index]  # type: ignore[index]
-    findings, used = _analyse_text(rel, text, facts, _WORKER["enabled"])  # type: ignore[arg-type]
+    findings, used = _analyse_text(rel, text, facts, _WORKER["enabled"], path)  # type: ignore[arg-type]
     return rel, [f.to_dict() for f in findings], sorted(used)
 
 
-def _analyse_text(rel: str, text: str, facts: FileFacts, enabled: Set[str]) -> Tuple[List[Finding], Set[str]]:
+def _analyse_text(rel: str, text: str, facts: FileFacts, enabled: Set[str],
+                  path: Optional[Path] = None) -> Tuple[List[Finding], Set[str]]:
     if rel.endswith(".ipynb"):
         from mlf_lint.lint.notebook import check_notebook
 
         return check_notebook(rel, text, facts, enabled)
-    return check_source(rel, text, facts, enabled)
+    return check_source(rel, text, facts, enabled, tree=_TREES.pop(path, None) if path else None)
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -98,7 +104,7 @@ def _models(options: Options, sources: List[SourceFile], project_files: List[Pat
         else:
             root_project_files = [p for p in project_files if _under(p, root)]
         by_root[root] = program_model(root, pool, root_project_files, cache=memo,
-                                      target_versions=options.target_versions)
+                                      target_versions=options.target_versions, trees=_TREES)
     return by_root, file_root
 
 
@@ -113,13 +119,24 @@ def run(options: Options) -> RunResult:
     cache = None
     if options.use_cache:
         cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
-    models, file_root = _models(options, sources, project_files, cache)
+    _TREES.clear()
+    try:
+        models, file_root = _models(options, sources, project_files, cache)
+        return _run(options, enabled, files, sources, project_files, cache, models, file_root)
+    finally:
+        _TREES.clear()
+
+
+def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[SourceFile],
+         project_files: List[Path], cache: Optional[Cache], models: Dict[Path, ProgramModel],
+         file_root: Dict[Path, Path]) -> RunResult:
+    config = options.config
     roots = sorted(models)
     every: List[FileFacts] = []
 
     findings: List[Finding] = []
     unanalysed: List[Tuple[str, str]] = []
-    todo: List[Tuple[str, str, int]] = []
+    todo: List[Tuple[str, str, int, Path]] = []
     digests: Dict[str, str] = {}
     facts_of: Dict[str, FileFacts] = {}
     for src in sources:
@@ -137,7 +154,7 @@ def run(options: Options) -> RunResult:
         if cached is not None:
             findings.extend(Finding.from_dict(d) for d in cached)
         else:
-            todo.append((src.rel, src.text, len(every)))
+            todo.append((src.rel, src.text, len(every), src.path))
             every.append(facts)
 
     total, done = len(todo), 0
@@ -156,8 +173,8 @@ def run(options: Options) -> RunResult:
                 _record(rel, [Finding.from_dict(d) for d in found], set(used), findings, cache, digests,
                         facts_of[rel])
     else:
-        for rel, text, index in todo:
-            found, used = _analyse_text(rel, text, every[index], enabled)
+        for rel, text, index, path in todo:
+            found, used = _analyse_text(rel, text, every[index], enabled, path)
             done += 1
             if options.progress:
                 options.progress(done, total)

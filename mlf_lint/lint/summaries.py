@@ -21,10 +21,13 @@ from mlf_lint.engine.training import INFERENCE_NAME, TIMING_NAME, opens_no_grad,
 
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
-                 "environ", "putenv", "num_workers", "default_rng", "full_determinism", "LightningCLI")
+                 "num_workers", "default_rng", "full_determinism", "LightningCLI")
 # Files that may define a program, train, or call code in an inference context are parsed too.
-PROGRAM_KEYWORDS = ("__main__", "backward", ".step(", ".fit(", "fit_generator", "train_on_batch", ".train(",
-                    "no_grad", "inference_mode", "self.training")
+# (Files whose only keyword is no_grad are not parsed: their calls count as training callers, the
+# conservative side, and parsing every model file would double the cost of a cold run.)
+PROGRAM_KEYWORDS = ("__main__", "backward(", ".step(", ".fit(", "fit_generator", "train_on_batch")
+# "environ" alone is mostly reads (os.environ.get): only a file that writes the environment is parsed for it.
+_ENV_WRITE = re.compile(r"environ\[[^\]]+\]\s*=(?!=)|environ\.(?:setdefault|update)\(|putenv\(")
 _FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost)\b", re.M)
 _FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
@@ -96,12 +99,13 @@ class _FactCollector:
                     self._environ_call(node, scope)
                 if func.attr in _MODEL_BUILDERS:
                     self.built.setdefault(key, node.lineno)
-                receiver = dotted(func.value) if not isinstance(func.value, ast.Call) else None
-                made_by = self.assigned.get(receiver or "", "")
-                if seeders.is_training_step(None, func.attr, receiver, made_by) and not TIMING_NAME.search(key):
-                    self.trains.setdefault(key, node.lineno)
+                if func.attr in self.training.methods:
+                    receiver = dotted(func.value) if not isinstance(func.value, ast.Call) else None
+                    made_by = self.assigned.get(receiver or "", "")
+                    if seeders.is_training_step(None, func.attr, receiver, made_by) and not TIMING_NAME.search(key):
+                        self.trains.setdefault(key, node.lineno)
             return
-        if seeders.is_training_step(name, None, None, None):
+        if name in self.training.calls:
             self.trains.setdefault(key, node.lineno)
         if name.startswith("torch.nn.") and name[9:10].isupper() or name.startswith("torchvision.models."):
             self.built.setdefault(key, node.lineno)
@@ -266,6 +270,16 @@ def _regex_imports(source: str) -> List[List[object]]:
     return found
 
 
+def wants_tree(source: str) -> bool:
+    """Whether :func:`summarize` parses this source (a caller may parse it once and share the tree)."""
+    return _worth_parsing(source) and not noqa.file_is_exempt(source)
+
+
+def _worth_parsing(source: str) -> bool:
+    return any(k in source for k in FACT_KEYWORDS) or any(k in source for k in PROGRAM_KEYWORDS) \
+        or ("environ" in source or "putenv" in source) and _ENV_WRITE.search(source) is not None
+
+
 def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     """What one file contributes to the facts of the programs that reach it. Files with neither a
     fact keyword nor a program keyword are not parsed: their imports are read with a regex."""
@@ -282,7 +296,7 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     match = _CUDA_USE.search(source)
     if match:
         summary["cuda"] = source.count("\n", 0, match.start()) + 1
-    if not any(k in source for k in FACT_KEYWORDS) and not any(k in source for k in PROGRAM_KEYWORDS):
+    if not _worth_parsing(source):
         summary["imports"] = _regex_imports(source)
         # Calls in unindented lines: a script that runs what it imports (`fit()`) may be a program.
         summary["top_calls"] = sorted(set(_TOP_CALL.findall(source)))

@@ -230,22 +230,24 @@ _SEED_NAME = re.compile(r"seed", re.I)
 _WORKER_METHODS = ("__getitem__", "__iter__", "__next__", "__getitems__")
 
 
+_SEED_ASSIGNED = re.compile(r"([A-Za-z_][\w.]*)\s*(?::[^=]+)?=\s*$")
+_SEED_DEFAULT = re.compile(r"add_argument\(\s*[\"'](-*[\w-]*seed[\w-]*)[\"'].*default\s*=\s*$", re.I)
+
+
 def _seed_target(ctx: ModuleContext, node: ast.Call) -> Optional[str]:
-    """The seed-named variable, attribute or option default the draw is stored in, if any."""
-    up = astutil.parents(ctx).get(node)
-    if isinstance(up, (ast.Assign, ast.AnnAssign)):
-        targets = up.targets if isinstance(up, ast.Assign) else [up.target]
-        for target in targets:
-            name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) \
-                else None
-            if name and _SEED_NAME.search(name):
-                return name
-    if isinstance(up, ast.keyword) and up.arg == "default":
-        call = astutil.parents(ctx).get(up)
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "add_argument":
-            for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg == "dest")]:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _SEED_NAME.search(arg.value):
-                    return arg.value.lstrip("-")
+    """The seed-named variable, attribute or option default the draw is stored in, if any (read
+    from the text before the call on its line: no parent map per module)."""
+    lines = ctx.state.get("MLF005.lines")
+    if lines is None:
+        lines = ctx.state["MLF005.lines"] = ctx.source.split("\n")
+    before = lines[node.lineno - 1][:node.col_offset] if node.lineno - 1 < len(lines) else ""
+    option = _SEED_DEFAULT.search(before)
+    if option:
+        return option.group(1).lstrip("-")
+    assigned = _SEED_ASSIGNED.search(before)
+    if assigned:
+        name = assigned.group(1).rsplit(".", 1)[-1]
+        return name if _SEED_NAME.search(name) else None
     return None
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -13,7 +14,6 @@ from mlf_lint.engine.evaluate import argument
 from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
-from mlf_lint.rules.general import astutil
 
 NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
 RAISES = "MLF102"            # no deterministic implementation; RuntimeError under the mode
@@ -142,24 +142,31 @@ def no_gradient(ctx: ModuleContext, call: ast.Call, shift: int) -> bool:
             return True
         if isinstance(source.func, ast.Attribute) and source.func.attr in _NO_GRAD_CONSUMERS:
             return True
-    parents = astutil.parents(ctx)
-    node: ast.AST = call
-    while True:
-        up = parents.get(node)
-        if isinstance(up, ast.Subscript) and up.value is node:
-            node = up
-            continue
-        if isinstance(up, ast.Attribute) and up.value is node and isinstance(parents.get(up), ast.Call) \
-                and parents[up].func is up:  # type: ignore[attr-defined]
-            if up.attr in _NO_GRAD_CONSUMERS:
-                return True
-            if up.attr in _PASS_THROUGH:
-                node = parents[up]
-                continue
-            return False
-        if isinstance(up, ast.Call) and up.args and up.args[0] is node:
-            return ctx.resolve(up.func) in ("torch.argmax", "torch.argmin")
+    # What follows the call in the source: `F.interpolate(x)[0].to(d).argmax(1)`; or what encloses it:
+    # `torch.argmax(F.interpolate(x), 1)`. Read from the text: no parent map is built per module.
+    end_line, end_col = getattr(call, "end_lineno", None), getattr(call, "end_col_offset", None)
+    if end_line is None or end_col is None:
         return False
+    lines = _lines(ctx)
+    after = lines[end_line - 1][end_col:] if end_line - 1 < len(lines) else ""
+    if end_line < len(lines) and not after.strip():
+        after += lines[end_line]  # a chained call on the next line
+    if _CONSUMED.match(after):
+        return True
+    before = lines[call.lineno - 1][:call.col_offset] if call.lineno - 1 < len(lines) else ""
+    return bool(_ENCLOSED.search(before))
+
+
+def _lines(ctx: ModuleContext) -> List[str]:
+    found = ctx.state.get("ops.lines")
+    if found is None:
+        found = ctx.state["ops.lines"] = ctx.source.split("\n")
+    return found
+
+
+_CONSUMED = re.compile(r"\s*(?:\[[^\]]*\]\s*|\.(?:%s)\([^()]*\)\s*)*\.(?:%s)\(" % (
+    "|".join(sorted(_PASS_THROUGH)), "|".join(sorted(_NO_GRAD_CONSUMERS))))
+_ENCLOSED = re.compile(r"(?:torch\.)?(?:argmax|argmin)\(\s*$")
 
 
 class OpTableRule(CodeRule):
