@@ -11,7 +11,7 @@ from mlf_lint.engine.evaluate import UNKNOWN, literal
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.rulebase import CodeRule
-from mlf_lint.engine.training import INFERENCE_NAME, off_training_path, opens_no_grad, training_branch
+from mlf_lint.engine.training import inference_name, off_training_path, opens_no_grad, training_branch
 
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _EXIT_NO_GRAD = object()
@@ -25,7 +25,7 @@ def _opens_no_grad(ctx: ModuleContext, node: ast.AST) -> bool:
     """A region where no backward pass runs: no_grad/inference_mode, or a function named for
     inference or found (by the fact pass) to be called only where no backward pass runs."""
     if node.__class__ is not ast.With and node.__class__ is not ast.AsyncWith:
-        if INFERENCE_NAME.search(node.name) or node.name in ctx.quiet_functions:  # type: ignore[attr-defined]
+        if inference_name(node.name) or node.name in ctx.quiet_functions:  # type: ignore[attr-defined]
             return True
     return opens_no_grad(ctx.imports.resolve, node)
 

@@ -11,6 +11,7 @@ visualisation, demos, export).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from typing import Optional
 
@@ -31,6 +32,13 @@ _OFF_PATH_PARTS = frozenset({
     "inference", "predict", "prediction", "val", "validate", "validation", "metrics", "dataloader", "dataloaders",
     "benchmark", "benchmarks",
 })
+
+
+@functools.lru_cache(maxsize=4096)
+def inference_name(name: str) -> bool:
+    """A function named for inference, evaluation, post-processing or export (memoised: the
+    analyzer asks for every function of every file, and names repeat)."""
+    return INFERENCE_NAME.search(name) is not None
 
 
 def off_training_path(rel: str) -> bool:
