@@ -33,9 +33,12 @@ def find_root(start: Path) -> Path:
 class RootFinder:
     """``find_root`` with a memo per folder: each folder is looked at once per run."""
 
-    def __init__(self) -> None:
+    def __init__(self, tops: Iterable[Path] = ()) -> None:
         self.memo: Dict[Path, Optional[Path]] = {}   # folder -> nearest marked folder at or above it
         self.cwd = Path.cwd().resolve()
+        # Folders the CLI was asked to check: without a marker or the working directory above a
+        # file, the checked folder holding it is its root (not each folder on its own).
+        self.tops = sorted((p for p in tops if p.is_dir()), key=lambda p: len(p.parts))
 
     def _marked(self, folder: Path) -> Optional[Path]:
         chain = []
@@ -58,6 +61,9 @@ class RootFinder:
             return marked
         if folder == self.cwd or self.cwd in folder.parents:
             return self.cwd
+        for top in self.tops:
+            if folder == top or top in folder.parents:
+                return top
         return folder
 
 

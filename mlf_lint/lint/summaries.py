@@ -391,8 +391,8 @@ def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry: O
 def _reachable(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry: Optional[str],
                entry_function: Optional[str], helpers: set) -> set:
     """Functions that run: reachable from module-level code (and the program's ``__main__``
-    block) through the call graph. Calling a class makes its methods reachable. Files that were
-    not parsed count every textual call of a helper or class name as a call from module level."""
+    block) through the call graph. Calling a class makes its methods reachable. A file that was
+    not parsed counts every name it calls (its summary's "called") as a call from module level."""
     graph: Dict[str, set] = {}
     classes: Dict[str, set] = {}
     roots: set = {entry_function} if entry_function else set()
@@ -413,16 +413,6 @@ def _reachable(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry
                 graph.setdefault(scope, set()).update(names)
         for cls, methods in summary.get("classes", {}).items():  # type: ignore[union-attr]
             classes.setdefault(cls, set()).update(methods)
-    wanted = set(helpers) | {c for c, methods in classes.items() if methods & set(helpers)}
-    if wanted:
-        for rel, text in sources.items():
-            if rel in parsed or is_test_file(rel):
-                continue
-            # A substring test first: the regex only runs on the few files that name a helper.
-            present = [name for name in wanted if name in text]
-            if present:
-                pattern = re.compile(r"(?<![\w])(def\s+|class\s+)?(" + "|".join(map(re.escape, present)) + r")\s*\(")
-                roots.update(m.group(2) for m in pattern.finditer(text) if not m.group(1))
     # A class of a file that was not parsed: calling it reaches every function of that file.
     for rel, summary in summaries.items():
         if rel not in parsed and summary.get("classdefs"):
