@@ -62,7 +62,7 @@ def test_sibling_examples_are_separate_programs(with_git: bool, tmp_path: Path) 
 
 def test_shared_code_names_the_program_it_holds_for(tmp_path: Path) -> None:
     _, out = _cli(_copy("shared_code", tmp_path))
-    line = next(l for l in out.splitlines() if "MLF110" in l)
+    line = next(row for row in out.splitlines() if "MLF110" in row)
     assert line.endswith("(in the run of b/train.py)"), line
 
 

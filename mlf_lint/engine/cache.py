@@ -10,7 +10,6 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from dataclasses import asdict
 from typing import Any, Dict, Iterable, Optional, Union
 
 from mlf_lint import __version__

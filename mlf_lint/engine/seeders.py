@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
-from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument
+from mlf_lint.engine.evaluate import UNKNOWN, argument
 from mlf_lint.engine.registry import read_table
 
 # RNG name in the table -> the fact that records it.

@@ -320,8 +320,8 @@ def build(root: Path, found: Mapping[str, FileSummary], texts: Mapping[str, str]
 
 def _notebook_trains(summary: FileSummary) -> bool:
     """A notebook trains when its own cells reach a training step (a helper it imports counts)."""
-    return bool(summary.get("trains")) or bool(set((summary.get("calls") or {}).get(MODULE_SCOPE, ())) &  # type: ignore[union-attr]
-                                                {"fit", "train", "fit_generator", "train_on_batch"})
+    top = set((summary.get("calls") or {}).get(MODULE_SCOPE, ()))  # type: ignore[union-attr]
+    return bool(summary.get("trains")) or bool(top & {"fit", "train", "fit_generator", "train_on_batch"})
 
 
 def _defined(summary: FileSummary) -> List[str]:

@@ -136,7 +136,10 @@ def no_gradient(ctx: ModuleContext, call: ast.Call, shift: int) -> bool:
     input visibly carries none (an integer tensor, ``torch.arange``, ``x.argmax()``, ``x.detach()``)."""
     if _integer_input(call, shift):
         return True
-    source = (call.func.value if isinstance(call.func, ast.Attribute) else None) if shift else argument(call, "input", 0)
+    if shift:
+        source = call.func.value if isinstance(call.func, ast.Attribute) else None
+    else:
+        source = argument(call, "input", 0)
     if isinstance(source, ast.Call):
         if ctx.resolve(source.func) in _NO_GRAD_SOURCES:
             return True
