@@ -10,7 +10,7 @@ import yaml
 from click_compat import cli_runner
 
 from mlf_lint.cli import cli
-from mlf_lint.scaffold.bump_version import (BumpError, Version, add_changelog_section, bump, find_versions,
+from mlf_lint.scaffold.bump_version import (BumpError, add_changelog_section, bump, find_versions, parse_version,
                                             version_mismatches)
 from mlf_lint.scaffold.registry import PROJECT_RECORD
 
@@ -72,7 +72,7 @@ def test_changelog_section_is_added_with_todays_date(project: Path) -> None:
 
 def test_unreleased_entries_become_the_release() -> None:
     text = "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n- a seed bug\n\n## [1.0.0] - 2024-01-01\n"
-    updated = add_changelog_section(text, Version.parse("1.1.0"), dt.date(2025, 3, 4))
+    updated = add_changelog_section(text, parse_version("1.1.0"), dt.date(2025, 3, 4))
     assert updated == ("# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2025-03-04\n\n"
                        "### Fixed\n\n- a seed bug\n\n"
                        "## [1.0.0] - 2024-01-01\n")
@@ -81,14 +81,14 @@ def test_unreleased_entries_become_the_release() -> None:
 def test_changelog_edge_cases() -> None:
     day = dt.date(2025, 1, 2)
     released = "# Changelog\n\n## [2.0.0] - 2025-01-01\n"
-    assert add_changelog_section(released, Version.parse("2.0.0"), day) is None
-    empty = add_changelog_section("# Changelog\n", Version.parse("0.1.0"), day)
+    assert add_changelog_section(released, parse_version("2.0.0"), day) is None
+    empty = add_changelog_section("# Changelog\n", parse_version("0.1.0"), day)
     assert empty.startswith("# Changelog\n\n## [0.1.0] - 2025-01-02\n\n### Added\n")
     crlf = add_changelog_section("# Changelog\r\n\r\n## [0.1.0] - 2024-01-01\r\n",
-                                 Version.parse("0.2.0"), day)
+                                 parse_version("0.2.0"), day)
     assert "\n" not in crlf.replace("\r\n", "") and "## [0.2.0] - 2025-01-02\r\n" in crlf
     snapshot = add_changelog_section("# Changelog\n\n## [0.1.0] - 2024-01-01\n",
-                                     Version.parse("0.2.0-SNAPSHOT"), day)
+                                     parse_version("0.2.0-SNAPSHOT"), day)
     assert "## [Unreleased]\n\n### Added" in snapshot and "0.2.0-SNAPSHOT" not in snapshot
 
 
@@ -113,7 +113,7 @@ def test_same_version_and_bad_versions_are_refused(project: Path) -> None:
 
 
 def test_snapshot_versions_order_before_their_release(project: Path) -> None:
-    assert Version.parse("1.3.0-SNAPSHOT") < Version.parse("1.3.0") < Version.parse("1.3.1-SNAPSHOT")
+    assert parse_version("1.3.0-SNAPSHOT") < parse_version("1.3.0") < parse_version("1.3.1-SNAPSHOT")
     assert invoke("1.3.0-SNAPSHOT", str(project)).exit_code == 0
     assert "version = 1.3.0-SNAPSHOT" in (project / "setup.cfg").read_text()
     assert "## [Unreleased]" in (project / "CHANGELOG.md").read_text()
@@ -185,3 +185,46 @@ def test_tags_of_the_projects_own_image_are_bumped(project: Path) -> None:
     assert invoke("1.3.0", str(project)).exit_code == 0
     assert (project / "MLproject").read_text() == text.replace("/demo:1.2.3 ", "/demo:1.3.0 ").replace(
         "image: demo:1.2.3", "image: demo:1.3.0")
+
+
+# --- nothing outside the project is edited (issue 19, item 3) -----------------------------------
+
+
+def _record_files(project: Path, files: list, changelog: str = "CHANGELOG.md") -> None:
+    record = yaml.safe_load((project / PROJECT_RECORD).read_text())
+    record["bump_version"] = {"files": files, "changelog": changelog}
+    (project / PROJECT_RECORD).write_text(yaml.safe_dump(record))
+
+
+@pytest.mark.parametrize("entry", ["../{name}/setup.cfg", "{outside}/setup.cfg", "link-out/setup.cfg"])
+def test_record_cannot_make_bump_version_edit_files_outside(project: Path, entry: str) -> None:
+    outside = project.parent / f"outside-{project.name}"
+    outside.mkdir()
+    (outside / "setup.cfg").write_text("[metadata]\nversion = 1.2.3\n")
+    (project / "link-out").symlink_to(outside, target_is_directory=True)
+    _record_files(project, ["setup.cfg", entry.format(outside=outside, name=outside.name)])
+    before = contents(project)
+    result = invoke("1.3.0", str(project))
+    assert result.exit_code == 2, result.output
+    assert "lies outside the project" in result.output and "Traceback" not in result.output
+    assert (outside / "setup.cfg").read_text() == "[metadata]\nversion = 1.2.3\n"
+    assert contents(project) == before
+
+
+def test_record_cannot_point_the_changelog_outside(project: Path) -> None:
+    outside = project.parent / f"NOTES-{project.name}.md"
+    outside.write_text(CHANGELOG)
+    _record_files(project, list(FILES), changelog=f"../{outside.name}")
+    result = invoke("1.3.0", str(project))
+    assert result.exit_code == 2 and "bump_version.changelog" in result.output
+    assert outside.read_text() == CHANGELOG and (project / "setup.cfg").read_text() == FILES["setup.cfg"]
+
+
+def test_a_link_inside_the_project_is_edited_through_and_kept(project: Path) -> None:
+    (project / "conf").mkdir()
+    (project / "conf" / "version.cfg").write_text("[metadata]\nversion = 1.2.3\n")
+    (project / "version-link.cfg").symlink_to(project / "conf" / "version.cfg")
+    _record_files(project, [*FILES, "version-link.cfg"])
+    assert invoke("1.3.0", str(project)).exit_code == 0
+    assert (project / "version-link.cfg").is_symlink()
+    assert (project / "conf" / "version.cfg").read_text() == "[metadata]\nversion = 1.3.0\n"

@@ -29,7 +29,7 @@ def test_analysis_does_not_import_libcst() -> None:
     import sys
 
     code = ("import sys; from mlf_lint.lint.check import check_source; "
-            "from mlf_lint.engine.facts import ProjectFacts; import mlf_lint.cli_check; "
+            "from mlf_lint.engine.facts import ProjectFacts; import mlf_lint.cli.check; "
             "check_source('a.py', 'import torch\\ntorch.backends.cudnn.benchmark = True\\n', ProjectFacts()); "
             "print('libcst' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from mlf_lint.engine import noqa
@@ -36,25 +36,41 @@ def parse_failure(path: str, exc: BaseException) -> Finding:
     return Finding(path, 1, 0, UNREADABLE, f"cannot analyse this file: {exc}", severity="error")
 
 
-def check_source(path: str, source: str, facts: Union[ProjectFacts, FileFacts], enabled: Optional[Set[str]] = None,
-                 tree: Optional[ast.Module] = None) -> Tuple[List[Finding], Set[str]]:
-    """Findings in one file (noqa applied) and the facts they depend on. ``facts``: the facts of
-    each group of programs that reach the file (:class:`FileFacts`), or one set of facts."""
+@dataclass
+class FileAnalysis:
+    """One file's findings (noqa applied), the project facts they depend on, and why the file (or
+    a notebook cell) could not be analysed, if it could not."""
+
+    findings: List[Finding] = field(default_factory=list)
+    used: Set[str] = field(default_factory=set)
+    failure: Optional[str] = None
+
+
+def analyse_source(path: str, source: str, facts: Union[ProjectFacts, FileFacts],
+                   enabled: Optional[Set[str]] = None, tree: Optional[ast.Module] = None) -> FileAnalysis:
+    """One Python source, analysed. ``facts``: the facts of each group of programs that reach the
+    file (:class:`FileFacts`), or one set of facts."""
     if noqa.file_is_exempt(source):
-        return [], set()
+        return FileAnalysis()
     dispatch = dispatch_for(frozenset(enabled) if enabled is not None else None)
     if not dispatch.wants(source):
-        return [], set()
+        return FileAnalysis()
     if tree is None:
         try:
             tree = ast.parse(source, filename=path)
         except (SyntaxError, ValueError) as exc:
             finding = parse_failure(path, exc)
-            if enabled is not None and finding.code not in enabled:
-                return [], set()
-            return [finding], set()
+            wanted = enabled is None or finding.code in enabled
+            return FileAnalysis([finding] if wanted else [], failure=finding.message)
     findings, used = judge(tree, path, source, FileFacts.of(facts), dispatch, enabled)
-    return noqa.apply(findings, source, path, enabled), used
+    return FileAnalysis(noqa.apply(findings, source, path, enabled), used)
+
+
+def check_source(path: str, source: str, facts: Union[ProjectFacts, FileFacts], enabled: Optional[Set[str]] = None,
+                 tree: Optional[ast.Module] = None) -> Tuple[List[Finding], Set[str]]:
+    """Findings in one file (noqa applied) and the project facts they depend on."""
+    analysis = analyse_source(path, source, facts, enabled, tree)
+    return analysis.findings, analysis.used
 
 
 def judge(tree: ast.Module, path: str, source: str, facts: FileFacts, dispatch: Dispatch,

@@ -1,9 +1,6 @@
-"""Jupyter notebooks: the code cells are checked as one module, so an import in cell 1 resolves
-a call in cell 3, and each finding is mapped back to its cell.
-
-Numbering: ``Finding.cell`` is the 1-based index of the cell among the notebook's *code* cells
-(markdown and raw cells are not counted), the way Jupyter's "In [n]" order and the reporters'
-``notebook_code_cells`` count them; ``Finding.line`` is the 1-based line inside that cell.
+"""Checking Jupyter notebooks: the code cells are checked as one module, so an import in cell 1
+resolves a call in cell 3, and each finding is mapped back to its cell (numbered as
+:mod:`mlf_lint.engine.notebook`, the one notebook reader, numbers them).
 
 IPython syntax is blanked before parsing, keeping every line in place: a line magic (``%time``),
 a shell escape (``!pip install``), ``x = !ls`` / ``x = %sx ls`` and help lines (``obj?``) become
@@ -14,40 +11,20 @@ from __future__ import annotations
 
 import ast
 import copy
-import json
 import re
 from dataclasses import replace
-from typing import Union, Any, Dict, List, Optional, Set, Tuple
+from typing import List, Optional, Set, Tuple, Union
 
+from mlf_lint.engine import notebook as reader
 from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.lint import summaries
-from mlf_lint.lint.check import SYNTAX_ERROR, check_source
+from mlf_lint.lint.check import SYNTAX_ERROR, FileAnalysis, check_source
 
 INVALID_NOTEBOOK = "MLF903"
 _MAGIC = re.compile(r"^(\s*)(?:[%!]|\?\?|\?(?=\w))")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)[%!]")
 _HELP = re.compile(r"^(\s*)[\w.]+\?\??\s*$")
-
-
-def _source(cell: Dict[str, Any]) -> str:
-    text = cell.get("source", cell.get("input", ""))
-    if isinstance(text, list):
-        return "".join(str(part) for part in text)
-    return text if isinstance(text, str) else ""
-
-
-def code_cells(notebook: Any) -> Optional[List[str]]:
-    """The source of each code cell (nbformat 4, and 3's worksheets); None if not a notebook."""
-    if not isinstance(notebook, dict):
-        return None
-    cells = notebook.get("cells")
-    if cells is None and isinstance(notebook.get("worksheets"), list):
-        cells = [c for sheet in notebook["worksheets"] if isinstance(sheet, dict)
-                 for c in sheet.get("cells", [])]
-    if not isinstance(cells, list):
-        return None
-    return [_source(c) for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
 
 
 def python_lines(source: str) -> List[str]:
@@ -79,26 +56,28 @@ def _parses(text: str) -> Optional[SyntaxError]:
 def check_notebook(rel: str, text: str, facts: Union[ProjectFacts, FileFacts],
                    enabled: Optional[Set[str]] = None) -> Tuple[List[Finding], Set[str]]:
     """Findings in one notebook, each with ``cell`` and a line inside that cell."""
+    analysis = analyse_notebook(rel, text, facts, enabled)
+    return analysis.findings, analysis.used
+
+
+def analyse_notebook(rel: str, text: str, facts: Union[ProjectFacts, FileFacts],
+                     enabled: Optional[Set[str]] = None) -> FileAnalysis:
+    """One notebook, analysed; a broken cell (or a file that is no notebook) is its failure."""
     def wanted(code: str) -> bool:
         return enabled is None or code in enabled
 
     try:
-        notebook = json.loads(text)
-    except ValueError as exc:
-        if not wanted(INVALID_NOTEBOOK):
-            return [], set()
-        return [Finding(rel, 1, 0, INVALID_NOTEBOOK,
-                        f"notebook is not valid JSON ({exc}); no rule was checked in it. Repair or "
-                        "re-save it in Jupyter.", severity="error")], set()
-    cells = code_cells(notebook)
-    if cells is None:
-        if not wanted(INVALID_NOTEBOOK):
-            return [], set()
-        return [Finding(rel, 1, 0, INVALID_NOTEBOOK,
-                        "notebook has no list of cells, so it is not a Jupyter notebook; no rule was "
-                        "checked in it. Re-save it in Jupyter or rename it.", severity="error")], set()
+        cells = [cell.source for cell in reader.read(text).cells]
+    except reader.NotebookError as exc:
+        message = (f"notebook is not valid JSON ({exc}); no rule was checked in it. Repair or re-save it in "
+                   "Jupyter." if exc.invalid_json else
+                   "notebook has no list of cells, so it is not a Jupyter notebook; no rule was checked in "
+                   "it. Re-save it in Jupyter or rename it.")
+        found = [Finding(rel, 1, 0, INVALID_NOTEBOOK, message, severity="error")]
+        return FileAnalysis(found if wanted(INVALID_NOTEBOOK) else [], failure=message)
 
     findings: List[Finding] = []
+    failure: Optional[str] = None
     blocks: List[List[str]] = []
     for number, source in enumerate(cells, start=1):
         lines = python_lines(source)
@@ -108,11 +87,12 @@ def check_notebook(rel: str, text: str, facts: Union[ProjectFacts, FileFacts],
             lines, error = source.split("\n"), None
         if error is not None:
             # One broken cell does not hide the others: report it and leave it out of the module.
+            message = f"cannot parse this cell: {error.msg}; no rule was checked in it. Fix the syntax error."
+            failure = failure or message
             if wanted(SYNTAX_ERROR):
                 findings.append(Finding(
                     rel, min(max(error.lineno or 1, 1), len(lines)), max((error.offset or 1) - 1, 0),
-                    SYNTAX_ERROR, f"cannot parse this cell: {error.msg}; no rule was checked in it. Fix the "
-                    "syntax error.", severity="error", cell=number))
+                    SYNTAX_ERROR, message, severity="error", cell=number))
             lines = [""] * len(lines)
         blocks.append(lines)
 
@@ -129,7 +109,7 @@ def check_notebook(rel: str, text: str, facts: Union[ProjectFacts, FileFacts],
     for finding in found:
         findings.append(_to_cell(finding, starts, blocks))
     findings.sort(key=Finding.sort_key)
-    return findings, used
+    return FileAnalysis(findings, used, failure)
 
 
 def with_own_facts(rel: str, text: str, facts: ProjectFacts) -> ProjectFacts:

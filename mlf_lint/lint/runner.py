@@ -17,11 +17,12 @@ from mlf_lint.engine.facts import FileFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import relative
 from mlf_lint.engine.result import RunResult
-from mlf_lint.lint.check import UNREADABLE, check_source
+from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source
 from mlf_lint.lint.discovery import RootFinder, discover, discover_root, is_code
 from mlf_lint.lint.facts import program_model
 from mlf_lint.lint.programs import ProgramModel
 from mlf_lint.lint.sources import SourceFile, read_source
+from mlf_lint.project_checks.model import ProjectFiles
 
 PARALLEL_THRESHOLD = 48  # below this many files to analyse, forking costs more than it saves
 
@@ -52,20 +53,20 @@ def _init_worker(facts: List[FileFacts], enabled: Set[str]) -> None:
 _TREES: Dict[Path, ast.Module] = {}
 
 
-def _analyse(item: Tuple[str, str, int, Path]) -> Tuple[str, List[dict], List[str]]:
+def _analyse(item: Tuple[str, str, int, Path]) -> Tuple[str, List[dict], List[str], Optional[str]]:
     rel, text, index, path = item
     facts = _WORKER["facts"][index]  # type: ignore[index]
-    findings, used = _analyse_text(rel, text, facts, _WORKER["enabled"], path)  # type: ignore[arg-type]
-    return rel, [f.to_dict() for f in findings], sorted(used)
+    analysis = _analyse_text(rel, text, facts, _WORKER["enabled"], path)  # type: ignore[arg-type]
+    return rel, [f.to_dict() for f in analysis.findings], sorted(analysis.used), analysis.failure
 
 
 def _analyse_text(rel: str, text: str, facts: FileFacts, enabled: Set[str],
-                  path: Optional[Path] = None) -> Tuple[List[Finding], Set[str]]:
+                  path: Optional[Path] = None) -> FileAnalysis:
     if rel.endswith(".ipynb"):
-        from mlf_lint.lint.notebook import check_notebook
+        from mlf_lint.lint.notebook import analyse_notebook
 
-        return check_notebook(rel, text, facts, enabled)
-    return check_source(rel, text, facts, enabled, tree=_TREES.pop(path, None) if path else None)
+        return analyse_notebook(rel, text, facts, enabled)
+    return analyse_source(rel, text, facts, enabled, tree=_TREES.pop(path, None) if path else None)
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def _under(path: Path, folder: Path) -> bool:
 
 
 def _models(options: Options, sources: List[SourceFile], project_files: List[Path],
-            cache: Optional[Cache]) -> Tuple[Dict[Path, ProgramModel], Dict[Path, Path]]:
+            cache: Optional[Cache], store: ProjectFiles) -> Tuple[Dict[Path, ProgramModel], Dict[Path, Path]]:
     """The program model of every root, and each file's root (code and project files alike).
 
     Each file's root is found from the file (as the flake8 plugin does), in one pass with a memo
@@ -98,13 +99,13 @@ def _models(options: Options, sources: List[SourceFile], project_files: List[Pat
     memo = _SummaryMemo(cache)
     for root in roots:
         pool = pools[root]
+        root_project_files = [p for p in project_files if _under(p, root)]
         if not any(_under(root, p) for p in checked if p.is_dir()):
-            code, root_project_files = discover_root(root, config)
+            code, found = discover_root(root, config)
             pool = pool + [read_source(p, relative(p, options.base)) for p in code if p not in known]
-        else:
-            root_project_files = [p for p in project_files if _under(p, root)]
+            root_project_files = sorted({*root_project_files, *found})
         by_root[root] = program_model(root, pool, root_project_files, cache=memo,
-                                      target_versions=options.target_versions, trees=_TREES)
+                                      target_versions=options.target_versions, trees=_TREES, store=store)
     return by_root, file_root
 
 
@@ -119,17 +120,18 @@ def run(options: Options) -> RunResult:
     cache = None
     if options.use_cache:
         cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
+    store = ProjectFiles()  # each project file read and parsed once in this run
     _TREES.clear()
     try:
-        models, file_root = _models(options, sources, project_files, cache)
-        return _run(options, enabled, files, sources, project_files, cache, models, file_root)
+        models, file_root = _models(options, sources, project_files, cache, store)
+        return _run(options, enabled, files, sources, project_files, cache, models, file_root, store)
     finally:
         _TREES.clear()
 
 
 def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[SourceFile],
          project_files: List[Path], cache: Optional[Cache], models: Dict[Path, ProgramModel],
-         file_root: Dict[Path, Path]) -> RunResult:
+         file_root: Dict[Path, Path], store: ProjectFiles) -> RunResult:
     config = options.config
     roots = sorted(models)
     every: List[FileFacts] = []
@@ -152,7 +154,10 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
         digests[src.rel] = src.digest
         cached = cache.lookup(src.rel, src.digest, facts) if cache else None
         if cached is not None:
-            findings.extend(Finding.from_dict(d) for d in cached)
+            found, failure = cached
+            findings.extend(Finding.from_dict(d) for d in found)
+            if failure:
+                unanalysed.append((src.rel, failure))
         else:
             todo.append((src.rel, src.text, len(every), src.path))
             every.append(facts)
@@ -166,19 +171,19 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(every, enabled)) as pool:
             results = pool.map(_analyse, todo, chunksize=max(1, min(16, total // (jobs * 4) or 1)))
-            for rel, found, used in results:
+            for rel, found, used, failure in results:
                 done += 1
                 if options.progress:
                     options.progress(done, total)
-                _record(rel, [Finding.from_dict(d) for d in found], set(used), findings, cache, digests,
-                        facts_of[rel])
+                analysis = FileAnalysis([Finding.from_dict(d) for d in found], set(used), failure)
+                _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
     else:
         for rel, text, index, path in todo:
-            found, used = _analyse_text(rel, text, every[index], enabled, path)
+            analysis = _analyse_text(rel, text, every[index], enabled, path)
             done += 1
             if options.progress:
                 options.progress(done, total)
-            _record(rel, found, used, findings, cache, digests, facts_of[rel])
+            _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
 
     if project_files:
         for root in roots:
@@ -186,14 +191,12 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
             if not mine:
                 continue
             facts = models[root].library
-            for finding in project_checks.check_project(root, mine, facts):
-                if finding.code in enabled:
-                    findings.append(_rebase(finding, root, options.base))
-    failed = {path for path, _ in unanalysed}
-    for finding in findings:
-        if (finding.code == "MLF901" or finding.code.startswith("MLF91")) and finding.path not in failed:
-            unanalysed.append((finding.path, finding.message))
-            failed.add(finding.path)
+            checked = project_checks.check_project_files(root, mine, facts, store)
+            findings += [_rebase(f, root, options.base) for f in checked.findings if f.code in enabled]
+            failed = {}  # path -> why: the first failure of each file
+            for finding in checked.failed:
+                failed.setdefault(_rebase(finding, root, options.base).path, finding.message)
+            unanalysed += failed.items()
     findings = [f for f in findings if not _per_file_ignored(f, config)]
     findings.sort(key=Finding.sort_key)
     if cache:
@@ -203,11 +206,14 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
                      analysed=sorted(rel for rel, *_ in todo))
 
 
-def _record(rel: str, found: List[Finding], used: Set[str], findings: List[Finding], cache: Optional[Cache],
-            digests: Dict[str, str], facts: FileFacts) -> None:
-    findings.extend(found)
+def _record(rel: str, analysis: FileAnalysis, findings: List[Finding], unanalysed: List[Tuple[str, str]],
+            cache: Optional[Cache], digests: Dict[str, str], facts: FileFacts) -> None:
+    findings.extend(analysis.findings)
+    if analysis.failure:
+        unanalysed.append((rel, analysis.failure))
     if cache:
-        cache.store(rel, digests[rel], [f.to_dict() for f in found], fact_digests(facts, used))
+        cache.store(rel, digests[rel], [f.to_dict() for f in analysis.findings], fact_digests(facts, analysis.used),
+                    analysis.failure)
 
 
 def _rebase(finding: Finding, root: Path, base: Path) -> Finding:
