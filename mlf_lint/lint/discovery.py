@@ -33,12 +33,14 @@ def find_root(start: Path) -> Path:
 class RootFinder:
     """``find_root`` with a memo per folder: each folder is looked at once per run."""
 
-    def __init__(self, tops: Iterable[Path] = ()) -> None:
+    def __init__(self, tops: Iterable[Path] = (), ceiling: Optional[Path] = None) -> None:
         self.memo: Dict[Path, Optional[Path]] = {}   # folder -> nearest marked folder at or above it
         self.cwd = Path.cwd().resolve()
         # Folders the CLI was asked to check: without a marker or the working directory above a
         # file, the checked folder holding it is its root (not each folder on its own).
         self.tops = sorted((p for p in tops if p.is_dir()), key=lambda p: len(p.parts))
+        # The run's own project root: a file below it never belongs to a root above it.
+        self.ceiling = ceiling.resolve() if ceiling is not None else None
 
     def _marked(self, folder: Path) -> Optional[Path]:
         chain = []
@@ -57,6 +59,10 @@ class RootFinder:
 
     def root_of(self, folder: Path) -> Path:
         marked = self._marked(folder)
+        ceiling = self.ceiling
+        if ceiling is not None and (folder == ceiling or ceiling in folder.parents) and \
+                (marked is None or marked in ceiling.parents):
+            return ceiling
         if marked is not None:
             return marked
         if folder == self.cwd or self.cwd in folder.parents:

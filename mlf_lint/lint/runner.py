@@ -82,7 +82,7 @@ def _models(options: Options, sources: List[SourceFile], project_files: List[Pat
     per folder; a root's model comes from every code file under it, also those outside the
     checked paths. Each file is summarised once per run (summaries are keyed by content)."""
     config = options.config
-    finder = RootFinder(p.resolve() for p in options.paths)
+    finder = RootFinder((p.resolve() for p in options.paths), options.root)
     file_root: Dict[Path, Path] = {}
     for path in [*(src.path for src in sources), *project_files]:
         file_root[path] = finder.root_of(path.parent)
