@@ -146,6 +146,9 @@ def test_keras_on_jax_gets_jax_advice_not_tensorflow_s(tmp_path: Path) -> None:
             model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
             model.compile(optimizer="sgd", loss="mse")
             model.fit(np.zeros((8, 4)), np.zeros(8), epochs=1)
+
+            if __name__ == "__main__":
+                print(model.summary())
         """,
     })
     found = _findings(tmp_path)

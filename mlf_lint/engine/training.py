@@ -41,11 +41,22 @@ def inference_name(name: str) -> bool:
     return INFERENCE_NAME.search(name) is not None
 
 
+_BENCHMARK_FILE = re.compile(r"^bench(?:mark)?s?(?:_\w*)?\.py$|_bench(?:mark)?\.py$")
+
+
+def is_benchmark(rel: str) -> bool:
+    """A speed benchmark (a ``benchmark(s)/`` folder, ``bench.py``, ``bench_*.py``, ``*_benchmark.py``):
+    it times training steps, or only traces them, and nobody compares its weights between runs."""
+    parts = rel.replace("\\", "/").split("/")
+    return any(part in ("benchmark", "benchmarks") for part in parts[:-1]) or \
+        _BENCHMARK_FILE.search(parts[-1]) is not None
+
+
 def off_training_path(rel: str) -> bool:
     """A module whose path says no backward pass runs in it (tests count: they are not training runs)."""
     from mlf_lint.engine.paths import is_test_file
 
-    if is_test_file(rel):
+    if is_test_file(rel) or is_benchmark(rel):
         return True
     parts = rel.split("/")
     stem = parts[-1].rsplit(".", 1)[0]

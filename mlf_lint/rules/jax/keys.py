@@ -8,9 +8,9 @@ from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.paths import is_test_file
+from mlf_lint.engine.training import is_benchmark
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.rules.general import astutil
-from mlf_lint.rules.jax.training import is_benchmark
 
 # jax.random functions that consume their key (fold_in derives a new key from it and is left out,
 # like the constructors and key_data).

@@ -3,10 +3,8 @@ determinism on. One finding per module, at its first training call."""
 from __future__ import annotations
 
 import ast
-import re
 
 from mlf_lint.engine.context import ModuleContext
-from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.rules.general import astutil
 from mlf_lint.rules.tensorflow.training import is_keras_fit
@@ -24,16 +22,6 @@ TRAINING_CALLS = {
 }
 _JAX_MODULES = ("jax", "flax", "optax", "equinox", "haiku")
 _DONE = "MLF601.done"
-_BENCHMARK_FOLDERS = frozenset({"benchmark", "benchmarks"})
-_BENCHMARK_FILE = re.compile(r"^bench(mark)?s?(_\w*)?\.py$|_bench(mark)?\.py$")
-
-
-def is_benchmark(path: str) -> bool:
-    """A speed benchmark (a ``benchmarks/`` folder, ``bench.py``, ``*_benchmark.py``): it times training
-    steps, or only traces them, and nobody compares its weights between runs."""
-    *folders, name = path.replace("\\", "/").split("/")
-    return bool(_BENCHMARK_FOLDERS.intersection(folders)) or bool(_BENCHMARK_FILE.search(name))
-
 
 class MissingXlaDeterminism(CodeRule):
     codes = ("MLF601",)
@@ -54,10 +42,10 @@ class MissingXlaDeterminism(CodeRule):
             self._trains(ctx, node, "fit() on Keras' JAX backend")
 
     def _trains(self, ctx: ModuleContext, node: ast.Call, shown: str) -> None:
-        if ctx.state.get(_DONE) or is_test_file(ctx.path) or is_benchmark(ctx.path):
-            return
+        if ctx.state.get(_DONE) or ctx.off_training_path or ctx.no_grad:
+            return  # tests, benchmarks, evaluation code: no training run is judged here
         if any(isinstance(up, ast.ClassDef) for up in astutil.ancestors(ctx, node)):
-            return  # a method of a class (a library's TrainState or optimizer): the caller's run counts
+            return  # a method (a library's TrainState or optimizer): judged where the program calls it
         ctx.state[_DONE] = True
         if cpu_only(ctx):
             return  # XLA:CPU runs these ops deterministically

@@ -75,11 +75,12 @@ def cpu_only(ctx: ModuleContext) -> bool:
     values = _values(ctx, ("JAX_PLATFORMS", "JAX_PLATFORM_NAME"))
     if values and all(v == "cpu" for v in values):
         return True
-    # Fake devices are a property of one script, not of a project: only the module's own setting, or
-    # one in a project file, counts (a notebook that simulates 8 devices says nothing of train.py).
+    # Fake devices are a property of a script: a program's own settings count; in code no program
+    # reaches (judged with the whole root's facts) only the module's own, or a project file's.
+    pooled = not ctx.facts.programs
     return any(flag_value(value, "xla_force_host_platform_device_count") is not None
                for path, _, value in ctx.facts.env("XLA_FLAGS")
-               if path == ctx.path or not path.endswith((".py", ".ipynb")))
+               if not pooled or path == ctx.path or not path.endswith((".py", ".ipynb")))
 
 
 def keras_on_jax(ctx: ModuleContext) -> bool:
