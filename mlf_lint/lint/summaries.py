@@ -25,8 +25,9 @@ FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms
 # Files that may define a program, train, or call code in an inference context are parsed too.
 # (Files whose only keyword is no_grad are not parsed: their calls count as training callers, the
 # conservative side, and parsing every model file would double the cost of a cold run.)
-PROGRAM_KEYWORDS = ("__main__", "backward(", ".step(", ".fit(", "fit_generator", "train_on_batch", "grad(",
-                    "apply_updates(", "apply_gradients(")
+# JAX's training steps are spelled out ("grad(" alone would also match every torch.no_grad()).
+PROGRAM_KEYWORDS = ("__main__", "backward(", ".step(", ".fit(", "fit_generator", "train_on_batch",
+                    "jax.grad(", "nnx.grad(", "value_and_grad(", "filter_grad(", "apply_updates(", "apply_gradients(")
 # "environ" alone is mostly reads (os.environ.get): only a file that writes the environment is parsed for it.
 _ENV_WRITE = re.compile(r"environ\[[^\]]+\]\s*=(?!=)|environ\.(?:setdefault|update)\(|putenv\(")
 _FRAMEWORK_IMPORT = re.compile(
