@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Dict, Iterator, Sequence, Tuple
 
 from mlf_lint import __version__
+from mlf_lint.engine.paths import printable
+
+UNREADABLE = "MLF902"  # mlf_lint.lint.check.UNREADABLE, without importing the lint at flake8's start
 
 _FACTS: Dict[Path, object] = {}
 _ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) flake8 process
@@ -59,6 +62,18 @@ class Plugin:
         cls.explicitly_selected = tuple(c for c in default_ignored() if c in named or "ALL" in named)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        """The findings; never raises. flake8 runs every plugin in one process, so an exception here
+        would end `flake8 --select E,F` too: installing mlf-lint must never break plain flake8."""
+        try:
+            found = list(self._findings())
+        except Exception as exc:  # noqa: BLE001 - the last resort: one finding instead of a traceback
+            yield (1, 0, f"{UNREADABLE} mlf-lint could not check this file: internal error ({type(exc).__name__}: "
+                   f"{printable(str(exc))[:200]}); please report it. flake8's other checks are unaffected.",
+                   type(self))
+            return
+        yield from found
+
+    def _findings(self) -> Iterator[Tuple[int, int, str, type]]:
         from mlf_lint.lint.check import check_source
 
         if self.filename in ("stdin", "-", None):

@@ -16,6 +16,7 @@ from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.names import ImportMap
 from mlf_lint.engine.paths import is_test_file
+from mlf_lint.engine.pysource import parse
 
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
@@ -189,7 +190,7 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
         return summary
     if tree is None:
         try:
-            tree = ast.parse(source)
+            tree = parse(source)
         except (SyntaxError, ValueError):
             return summary
     collector = _FactCollector()

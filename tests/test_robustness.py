@@ -1,0 +1,306 @@
+"""Robustness: pathological but valid input never crashes a run (issue #19).
+
+Deep expressions and exploit-shaped files go through the real CLI (in-process and as a subprocess),
+every report format, the fixes, and flake8 as a subprocess. Each case reproduced the failure first.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from helpers import codes, invoke, run_module, write
+
+from mlf_lint.engine.config import Config
+from mlf_lint.lint.runner import Options, run
+from mlf_lint.report import render
+
+FORMATS = ("text", "json", "sarif", "github", "junit", "concise")
+
+# Issue #19 item 5: CPython compiles the first; the parser itself gives up on the next two
+# (RecursionError, MemoryError), and `json` on the notebook.
+DEEP_MINUS = "import os\nimport torch\ntorch.manual_seed(0)\nX = " + "-" * 1500 + "1\n" \
+             "files = os.listdir('.')[0]\n"
+PLUS_CHAIN = "import torch\ntorch.manual_seed(0)\nY = " + "+".join(["1"] * 3500) + "\n"
+NOT_CHAIN = "import torch\ntorch.manual_seed(0)\nZ = " + "not " * 60000 + "1\n"
+DEEP_NOTEBOOK = '{"cells": ' + "[" * 100000 + "]" * 100000 + "}"
+SIBLING = "import os\nx=1\n"   # F401 and E225 for flake8, nothing for mlf-lint
+
+
+def _flake8(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8", *args], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _no_crash(proc: subprocess.CompletedProcess) -> None:
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+
+
+@pytest.fixture()
+def deep_project(tmp_path: Path) -> Path:
+    write(tmp_path, {"setup.py": "", "sib.py": SIBLING, "deep.py": DEEP_MINUS, "plus.py": PLUS_CHAIN,
+                     "nots.py": NOT_CHAIN})
+    (tmp_path / "deep.ipynb").write_text(DEEP_NOTEBOOK, encoding="utf-8")
+    return tmp_path
+
+
+# -- item 5: deep expressions ------------------------------------------------------------------
+def test_deep_files_are_findings_and_the_run_goes_on(deep_project: Path) -> None:
+    proc = run_module([".", "--no-cache"], deep_project)
+    _no_crash(proc)
+    lines = proc.stdout.splitlines()
+    # deep.py compiles in CPython: it is checked like any file (its listing is found) ...
+    assert any(line.startswith("deep.py:5:9: MLF010") for line in lines), proc.stdout
+    assert not any(line.startswith("deep.py") and "MLF90" in line for line in lines)
+    # ... the two CPython cannot compile are MLF901, the notebook MLF903, each one line.
+    for name in ("plus.py", "nots.py"):
+        assert [line for line in lines if line.startswith(name)] == [
+            f"{name}:1:1: MLF901 cannot parse this file: an expression is nested too deeply for Python's parser "
+            "(CPython cannot compile it either); no rule was checked in it. Fix the syntax error (or exclude "
+            "the file)."]
+    assert [line.split(": ")[1][:6] for line in lines if line.startswith("deep.ipynb")] == ["MLF903"]
+
+
+def test_deep_files_read_only_for_project_facts(deep_project: Path) -> None:
+    # Checking the sibling reads every file of the project for its facts (seeding ...).
+    proc = run_module(["sib.py"], deep_project)
+    _no_crash(proc)
+    assert proc.returncode == 0 and proc.stdout.startswith("All checks passed"), proc.stdout
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_deep_files_in_parallel_workers(tmp_path: Path, jobs: str) -> None:
+    # Above the parallel threshold the files are analysed in forked workers.
+    files = {f"m{i}.py": "import torch\nx = torch.randn(3)\n" for i in range(60)}
+    write(tmp_path, {"setup.py": "", **files, "deep.py": DEEP_MINUS, "plus.py": PLUS_CHAIN})
+    code, out, err = invoke([str(tmp_path), "--no-cache", "-j", jobs])
+    assert code == 1, err
+    assert ("plus.py", "MLF901") in {(line.split(":")[0].rsplit("/", 1)[-1], c)
+                                     for line, c in zip(out.splitlines(), codes(out))}
+
+
+def test_plain_flake8_on_a_sibling_file_still_works(deep_project: Path) -> None:
+    """Installing mlf-lint must not break `flake8 --select E,F` on other files of the project."""
+    proc = _flake8(deep_project, "--select", "E,F", "sib.py")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout.splitlines() == ["sib.py:1:1: F401 'os' imported but unused",
+                                        "sib.py:2:2: E225 missing whitespace around operator"]
+    proc = _flake8(deep_project, "--select", "MLF,E,F", "sib.py")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert not any("MLF" in line for line in proc.stdout.splitlines())
+
+
+def test_plugin_checks_the_deep_file_itself(deep_project: Path) -> None:
+    # Not through flake8: pyflakes itself recurses on this file. The plugin on its own does not.
+    from mlf_lint.flake8_plugin import Plugin
+
+    path = deep_project / "deep.py"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    found = list(Plugin(ast.parse("".join(lines)), str(path), lines).run())
+    assert [(row, col, text.split()[0]) for row, col, text, _ in found] == [(5, 8, "MLF010")]
+
+
+def test_plugin_never_raises(deep_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last resort: whatever goes wrong inside becomes one MLF902 finding, not a flake8 traceback."""
+    from mlf_lint import flake8_plugin
+
+    def broken(filename: str) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+    monkeypatch.setattr(flake8_plugin, "_project_facts", broken)
+    path = deep_project / "sib.py"
+    found = list(flake8_plugin.Plugin(ast.parse(SIBLING), str(path), SIBLING.splitlines(True)).run())
+    assert len(found) == 1
+    row, col, text, _ = found[0]
+    assert (row, col) == (1, 0) and text.startswith("MLF902 mlf-lint could not check this file: internal error "
+                                                    "(RecursionError: maximum recursion depth exceeded)")
+
+
+def test_fix_skips_a_file_too_deep_for_libcst(tmp_path: Path) -> None:
+    # 400 signs: Python parses it and LibCST too, but LibCST's visitors then recurse too deep.
+    source = "import os\nfiles = os.listdir('.')[0]\nX = " + "-" * 400 + "1\n"
+    write(tmp_path, {"setup.py": "", "a.py": source})
+    for flags in (["--diff"], ["--fix"], ["--format", "sarif"]):
+        proc = run_module([".", "--no-cache", *flags], tmp_path)
+        _no_crash(proc)
+        if "--format" not in flags:
+            assert "a.py: not fixed: an expression is nested too deeply for LibCST, the library the fixes use" \
+                in proc.stderr
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == source
+
+
+# Every shape of deep expression, in every context a rule or a fact reads, through every format.
+N = 1500
+SHAPES: Dict[str, str] = {
+    "neg": "-" * N + "1", "invert": "~" * N + "1", "not": "not " * N + "1", "attr": "x" + ".a" * N,
+    "call_chain": "f" + "()" * N, "subscript": "x" + "[0]" * N, "nested_call": "f(" * N + ")" * N,
+    "paren": "(" * 190 + "1" + ")" * 190, "tuple": "(" * 190 + "1," + ")," * 189 + ")",
+    "list": "[" * 190 + "]" * 190, "dict": "{1:" * 190 + "1" + "}" * 190, "plus": "+".join(["1"] * N),
+    "and": " and ".join(["x"] * N), "compare": " < ".join(["x"] * N), "strcat": " ".join(['"a"'] * N),
+    "ifexp": "1 if x else " * N + "1", "lambda": "lambda: " * N + "1",
+}
+CONTEXTS: List[str] = [
+    "X = {e}\n", "torch.manual_seed({e})\n", "os.environ['PYTHONHASHSEED'] = {e}\n",
+    "torch.use_deterministic_algorithms({e})\n", "torch.backends.cudnn.deterministic = {e}\n",
+    "F.interpolate(x, mode={e})\n", "torch.utils.data.DataLoader(d, num_workers={e})\n",
+    "np.random.seed({e})\n", "xgb.XGBClassifier(random_state={e})\n", "random.shuffle({e})\n",
+    "for i in {e}:\n    pass\n", "sorted(os.listdir({e}))\n", "tf.random.set_seed({e})\n",
+    "files = os.listdir({e})[0]\n",  # MLF010, with a fix
+]
+HEAD = ("import os\nimport random\nimport numpy as np\nimport torch\nimport torch.nn.functional as F\n"
+        "import xgboost as xgb\nimport tensorflow as tf\n")
+
+
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<fuzz>", "exec")
+    except (SyntaxError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def test_deep_expressions_in_every_context(tmp_path: Path) -> None:
+    write(tmp_path, {"setup.py": ""})
+    compiling = set()
+    for name, expr in SHAPES.items():
+        compiles = _compiles(f"X = {expr}\n")  # the context does not change how deep it is
+        for index, context in enumerate(CONTEXTS):
+            (tmp_path / f"{name}_{index}.py").write_text(HEAD + context.format(e=expr), encoding="utf-8")
+            if compiles:
+                compiling.add(f"{name}_{index}.py")
+    config = Config(select=["ALL"])
+    result = run(Options(paths=[tmp_path], config=config, root=tmp_path, base=tmp_path, use_cache=False, jobs=1))
+    assert result.files_checked == len(SHAPES) * len(CONTEXTS) + 1
+    failed = {f.path for f in result.findings if f.code.startswith("MLF90")}
+    assert not failed & compiling, "a file CPython compiles is checked, not refused"
+    for fmt in FORMATS:
+        assert render(fmt, result)
+    from mlf_lint.fix.session import attach_fixes, plan_fixes
+
+    # LibCST takes a second or two to give up on each deep file: the fixes see a few shapes.
+    few = replace(result, findings=[f for f in result.findings if f.path.split("_")[0] in ("neg", "paren", "compare")])
+    assert any(f.fix is not None for f in attach_fixes(few).findings)
+    assert plan_fixes(few, unsafe=True).files
+
+
+# -- item 6: a file name that is not UTF-8 -----------------------------------------------------
+BAD_NAME = b"bad\xff.py"
+
+
+@pytest.fixture()
+def badly_named(tmp_path: Path) -> Path:
+    folder = os.fsencode(tmp_path)
+    try:
+        with open(os.path.join(folder, BAD_NAME), "wb") as stream:
+            stream.write(b"import os\nfiles = os.listdir('.')[0]\n")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    os.makedirs(os.path.join(folder, b"sub\xfe"))
+    with open(os.path.join(folder, b"sub\xfe", b"requirements.txt"), "wb") as stream:
+        stream.write(b"torch\n")
+    write(tmp_path, {"ok.py": SIBLING, "setup.py": ""})
+    subprocess.run(["git", "init", "-q", "."], cwd=tmp_path, check=True)  # discovery asks git what it ignores
+    return tmp_path
+
+
+def test_a_file_name_that_is_not_utf8_is_checked_and_shown_printably(badly_named: Path) -> None:
+    root = badly_named
+    proc = run_module(["."], root)
+    _no_crash(proc)
+    assert proc.stdout.splitlines()[:2] == [
+        "bad\\xff.py:2:9: MLF010 os.listdir() returns entries in file-system order, which differs between machines "
+        "and file systems, and that order reaches the result here. Wrap it in sorted(...).",
+        "sub\\xfe/requirements.txt:1:1: MLF501 'torch' in sub\\xfe/requirements.txt is not pinned: each install can "
+        "pick a newer release and change results. Pin the exact version you tested (torch==X.Y.Z)."]
+    assert run_module(["."], root).stdout == proc.stdout  # from the cache
+    shown = {"json": '"bad\\\\xff.py"', "sarif": '"bad%FF.py"', "junit": 'file="bad\\xff.py"',
+             "github": "file=bad\\xff.py,"}
+    for fmt, name in shown.items():
+        out = root / f"report.{fmt}"
+        _no_crash(run_module([".", "--format", fmt, "-o", str(out)], root))
+        assert name in out.read_text(encoding="utf-8"), fmt
+    sarif = json.loads((root / "report.sarif").read_text(encoding="utf-8"))
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert uris == {"bad%FF.py", "sub%FE/requirements.txt"}  # the file system's bytes, percent-encoded
+    proc = run_module(["ok.py"], root)
+    assert proc.returncode == 0 and proc.stdout.startswith("All checks passed"), proc.stdout + proc.stderr
+    proc = _flake8(root, "--select", "E,F,MLF", "ok.py")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert [line.split()[1] for line in proc.stdout.splitlines()] == ["F401", "E225"]
+
+
+def test_fix_and_noqa_reach_a_file_whose_name_is_not_utf8(badly_named: Path) -> None:
+    path = os.path.join(os.fsencode(badly_named), BAD_NAME)
+    proc = run_module([".", "--diff"], badly_named)
+    assert "+++ b/bad\\xff.py" in proc.stdout and "sorted(os.listdir('.'))" in proc.stdout, proc.stderr
+    _no_crash(run_module([".", "--fix"], badly_named))
+    with open(path, "rb") as stream:
+        assert stream.read() == b"import os\nfiles = sorted(os.listdir('.'))[0]\n"
+    with open(path, "ab") as stream:
+        stream.write(b"more = os.listdir('x')[0]\n")
+    _no_crash(run_module([".", "--add-noqa"], badly_named))
+    with open(path, "rb") as stream:
+        assert stream.read().endswith(b"more = os.listdir('x')[0]  # noqa: MLF010\n")
+
+
+# -- item 7: PEP 263 source encodings ----------------------------------------------------------
+LATIN = '# -*- coding: latin-1 -*-\n# caf\xe9\nimport os\nfiles = os.listdir(".")[0]\nname = "\xe9t\xe9"\n'
+BIG5 = '# -*- coding: big5 -*-\n# \u4e2d\u6587\nimport os\nfiles = os.listdir(".")[0]\n'
+BOM_UTF8 = 'import os\nfiles = os.listdir(".")[0]  # caf\xe9\n'
+
+
+@pytest.fixture()
+def encoded(tmp_path: Path) -> Path:
+    write(tmp_path, {"setup.py": ""})
+    (tmp_path / "latin.py").write_bytes(LATIN.encode("latin-1"))
+    (tmp_path / "big5.py").write_bytes(BIG5.encode("big5"))
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbf" + BOM_UTF8.encode("utf-8"))
+    return tmp_path
+
+
+def test_pep263_files_are_checked_like_python_reads_them(encoded: Path) -> None:
+    proc = run_module([".", "--no-cache", "--format", "concise"], encoded)
+    cli = sorted(line.split(" ", 2)[0] + line.split(" ", 2)[1] for line in proc.stdout.splitlines())
+    assert cli == ["big5.py:4:9:MLF010", "bom.py:2:9:MLF010", "latin.py:4:9:MLF010"], proc.stdout
+    flake8 = _flake8(encoded, "--select", "MLF", "big5.py", "bom.py", "latin.py")
+    assert sorted(line.split(" ", 2)[0] + line.split(" ", 2)[1] for line in flake8.stdout.splitlines()) == cli
+
+
+def test_fixes_write_back_in_the_files_own_encoding(encoded: Path) -> None:
+    _no_crash(run_module([".", "--fix"], encoded))
+    fixed = 'files = sorted(os.listdir("."))[0]'
+    assert (encoded / "latin.py").read_bytes() == LATIN.replace('files = os.listdir(".")[0]', fixed).encode("latin-1")
+    assert (encoded / "big5.py").read_bytes() == BIG5.replace('files = os.listdir(".")[0]', fixed).encode("big5")
+    assert (encoded / "bom.py").read_bytes() == b"\xef\xbb\xbf" + BOM_UTF8.replace(
+        'files = os.listdir(".")[0]', fixed).encode("utf-8")
+
+
+UNDECODABLE = [
+    (b"import os\nx = '\xe9'\n",
+     "not valid UTF-8 (byte 15) and no coding declaration (PEP 263) names another encoding; save it as UTF-8, "
+     "declare its encoding, or exclude it"),
+    (b"# -*- coding: klingon -*-\nimport os\n",
+     "unknown encoding: klingon; fix its coding declaration (PEP 263) or exclude the file"),
+    (b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nimport os\n",
+     "it starts with a UTF-8 BOM but its coding declaration names another encoding; remove one of them (PEP 263)"),
+    (b"# coding: ascii\nx = '\xe9'\n",
+     "not valid ascii (byte 21), the encoding its coding declaration names; fix the declaration or the file, or "
+     "exclude it"),
+]
+
+
+@pytest.mark.parametrize("data, message", UNDECODABLE)
+def test_sources_python_cannot_decode_are_mlf902(tmp_path: Path, data: bytes, message: str) -> None:
+    (tmp_path / "setup.py").write_text("", encoding="utf-8")
+    (tmp_path / "a.py").write_bytes(data)
+    with pytest.raises(SyntaxError):
+        compile(data, "a.py", "exec")  # Python refuses them too
+    code, out, _ = invoke([str(tmp_path / "a.py"), "--no-cache"])
+    assert code == 1 and out.splitlines()[0].endswith(f"a.py:1:1: MLF902 cannot analyse this file: {message}")
