@@ -11,15 +11,19 @@ from pathlib import Path
 from typing import Dict, Iterator, Sequence, Tuple
 
 from mlf_lint import __version__
-from mlf_lint.engine.paths import printable
+from mlf_lint.engine.paths import printable, relative
 
-UNREADABLE = "MLF902"  # mlf_lint.lint.check.UNREADABLE, without importing the lint at flake8's start
+# Codes of the plugin's own failures (rules.yaml), named here so that flake8's start imports no lint.
+UNREADABLE = "MLF902"
+CONFIG_INVALID = "MLF906"
 
-_FACTS: Dict[Path, object] = {}
+_FACTS: Dict[Path, object] = {}  # root -> its facts, or the ConfigError that stops its checks
 _ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) flake8 process
 
 
 def _project_facts(filename: str):
+    """The facts of the file's project, or the ConfigError of its broken mlf-lint configuration."""
+    from mlf_lint.engine.config import ConfigError, load_config
     from mlf_lint.lint.discovery import find_root
     from mlf_lint.lint.facts import facts_for_root
 
@@ -28,9 +32,15 @@ def _project_facts(filename: str):
     if root is None:
         root = _ROOTS[folder] = find_root(folder)
     if root not in _FACTS:
+        try:
+            config = load_config(root)
+        except ConfigError as exc:
+            # As `mlf-lint` (exit 2, the same message): no rule runs on settings nobody chose.
+            _FACTS[root] = exc
+            return exc
         # The CLI's cache also serves the plugin: per-file fact summaries and the project's code
         # facts are keyed by content, so an editor's flake8 run reuses what the last run computed.
-        _FACTS[root] = facts_for_root(root)
+        _FACTS[root] = facts_for_root(root, config)
     return _FACTS[root]
 
 
@@ -82,6 +92,11 @@ class Plugin:
             path = Path(self.filename)
         source = "".join(self.lines)
         facts = _project_facts(str(path))
+        if isinstance(facts, Exception):
+            root = relative(_ROOTS[path.resolve().parent], Path.cwd())
+            yield (1, 0, f"{CONFIG_INVALID} mlf-lint's configuration cannot be read, so no MLF rule was checked in "
+                   f"the project at {root}: {printable(str(facts))} (`mlf-lint` stops there too)", type(self))
+            return
         # Every code runs here; flake8 itself applies --select/--ignore and the default ignores.
         findings, _ = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore[arg-type]
         from mlf_lint.engine.registry import all_rules

@@ -18,6 +18,7 @@ import pytest
 
 from helpers import codes, invoke, run_module, write
 
+from mlf_lint.engine.cache import content_hash
 from mlf_lint.engine.config import Config
 from mlf_lint.lint.runner import Options, run
 from mlf_lint.report import render
@@ -304,3 +305,120 @@ def test_sources_python_cannot_decode_are_mlf902(tmp_path: Path, data: bytes, me
         compile(data, "a.py", "exec")  # Python refuses them too
     code, out, _ = invoke([str(tmp_path / "a.py"), "--no-cache"])
     assert code == 1 and out.splitlines()[0].endswith(f"a.py:1:1: MLF902 cannot analyse this file: {message}")
+
+
+# -- item 8: a damaged cache, a broken configuration -------------------------------------------
+def _damage(body: dict, shape: str) -> None:
+    """One way a cache body can be wrong while its stamp is right."""
+    entry = next(entry for entry in body["files"].values() if entry["findings"])
+    if shape == "findings-not-dicts":
+        entry["findings"] = [5, "x"]
+    elif shape == "finding-missing-keys":
+        entry["findings"] = [{"path": "a.py"}]
+    elif shape == "finding-wrong-types":
+        entry["findings"] = [dict(entry["findings"][0], line="seven", message=None)]
+    elif shape == "summaries-wrong-shape":
+        body["summaries"] = {digest: {"direct": 5, "functions": [], "env": None} for digest in body["summaries"]}
+    elif shape == "summary-unknown-fact":
+        body["summaries"] = {digest: {"direct": [["no_such_fact", 1]], "functions": {}, "env": []}
+                             for digest in body["summaries"]}
+    elif shape == "facts-wrong-types":
+        for root in body["facts"].values():
+            root["facts"]["torch_seeded"] = 5
+            root["facts"]["env_vars"] = ["PYTHONHASHSEED"]
+
+
+CACHE_DAMAGE = ["findings-not-dicts", "finding-missing-keys", "finding-wrong-types", "summaries-wrong-shape",
+                "summary-unknown-fact", "facts-wrong-types"]
+
+
+@pytest.fixture()
+def cached_project(tmp_path: Path) -> Path:
+    write(tmp_path, {"setup.py": "", "seed.py": "import torch\n\ndef seed_all(s):\n    torch.manual_seed(s)\n",
+                     "train.py": "import os\nimport torch\nfrom seed import seed_all\nseed_all(0)\n"
+                                 "files = os.listdir('.')[0]\ntorch.backends.cudnn.benchmark = True\n"})
+    return tmp_path
+
+
+@pytest.mark.parametrize("shape", CACHE_DAMAGE)
+def test_a_damaged_cache_with_the_right_stamp_is_rebuilt(cached_project: Path, shape: str) -> None:
+    from mlf_lint.engine.cache import CACHE_DIR, CACHE_FILE
+
+    root = cached_project
+    cold = run_module(["."], root)
+    assert cold.returncode == 1, cold.stderr
+    cache = root / CACHE_DIR / CACHE_FILE
+    header, body = cache.read_bytes().split(b"\n")
+    data = json.loads(body)
+    _damage(data, shape)
+    cache.write_bytes(header + b"\n" + json.dumps(data).encode())  # the stamp is still right
+    for _ in range(2):  # rebuilt, then read back
+        again = run_module(["."], root)
+        assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, ""), shape
+    header, body = cache.read_bytes().split(b"\n")
+    assert json.loads(header)["digest"] == content_hash(body)  # rebuilt whole
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"\x00\xff", b'{"stamp": "', b"[" * 100000 + b"]" * 100000,
+    b'{"stamp": "0.1.0:x", "digest": "0"}\n{"files": {}}', b"\n\n\n",
+])
+def test_a_cache_file_of_any_shape_is_rebuilt(cached_project: Path, content: bytes) -> None:
+    from mlf_lint.engine.cache import CACHE_DIR, CACHE_FILE
+
+    cold = run_module(["."], cached_project)
+    (cached_project / CACHE_DIR / CACHE_FILE).write_bytes(content)
+    again = run_module(["."], cached_project)
+    assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, "")
+
+
+def _unreadable(path: Path) -> None:
+    """A config file reading fails on, even for root (which ignores permission bits)."""
+    if os.geteuid() != 0:
+        path.write_text("[tool.mlf-lint]\n", encoding="utf-8")
+        path.chmod(0)
+    elif Path("/proc/self/mem").exists():
+        path.symlink_to("/proc/self/mem")  # a regular file whose first page is not mapped: EIO
+    else:
+        pytest.skip("no way to make a file unreadable for root here")
+
+
+BROKEN_CONFIGS = {
+    "invalid-toml": ("pyproject.toml", "[tool.mlf-lint\nselect = ['MLF1']\n",
+                     "pyproject.toml:1: not valid TOML: Expected ']' at the end of a table declaration (column 15)"),
+    "tool-not-a-table": ("pyproject.toml", "tool = 5\n",
+                         "pyproject.toml: tool: expected a table ([tool.mlf-lint]), got int"),
+    "section-not-a-table": ("pyproject.toml", "[tool]\nmlf-lint = 5\n",
+                            "pyproject.toml: [tool.mlf-lint] must be a table, got int"),
+    "own-file-tool-5": (".mlf-lint.toml", "tool = 5\n",
+                        ".mlf-lint.toml: tool: expected a table ([tool.mlf-lint]), got int"),
+    "unknown-key": ("pyproject.toml", "[tool.mlf-lint]\nbogus = 1\n", "pyproject.toml [tool.mlf-lint]: unknown key "
+                    "'bogus' (known: select, ignore, extend-select, extend-ignore, exclude, extend-exclude, "
+                    "target-version, per-file-ignores, respect-gitignore, cache-dir, jobs)"),
+    "ini-not-utf8": ("setup.cfg", "[mlf-lint]\nselect = MLF1 \udcff\n", "setup.cfg: not UTF-8 (byte 25); save it as "
+                     "UTF-8"),
+    "unreadable": ("pyproject.toml", None, "pyproject.toml: cannot be read ("),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_CONFIGS))
+def test_a_broken_config_stops_the_cli_and_is_one_finding_per_file_in_flake8(tmp_path: Path, case: str) -> None:
+    name, text, message = BROKEN_CONFIGS[case]
+    write(tmp_path, {"a.py": "import os\nfiles = os.listdir('.')[0]\n", "b.py": SIBLING})
+    if text is None:
+        _unreadable(tmp_path / name)
+    else:
+        (tmp_path / name).write_bytes(text.encode("utf-8", "surrogateescape"))
+    cli = run_module(["."], tmp_path)
+    assert cli.returncode == 2 and cli.stdout == "", cli.stdout + cli.stderr
+    assert cli.stderr.startswith(f"mlf-lint: error: {message}") and cli.stderr.count("\n") == 1, cli.stderr
+    flake8 = _flake8(tmp_path, "--select", "MLF,E,F", "a.py", "b.py")
+    assert flake8.returncode == 1 and "Traceback" not in flake8.stderr, flake8.stderr
+    expected = (f"MLF906 mlf-lint's configuration cannot be read, so no MLF rule was checked in the project at .: "
+                f"{message}")
+    mlf = [line for line in flake8.stdout.splitlines() if " MLF" in line]
+    assert [line.split(":", 3)[:3] for line in mlf] == [["a.py", "1", "1"], ["b.py", "1", "1"]], flake8.stdout
+    assert all(line.split(": ", 1)[1].startswith(expected) for line in mlf), mlf
+    assert any(" F401 " in line for line in flake8.stdout.splitlines())  # flake8's own checks still run
+    plain = _flake8(tmp_path, "--select", "E,F", "a.py", "b.py")
+    assert plain.returncode == 1 and " MLF" not in plain.stdout and "Traceback" not in plain.stderr

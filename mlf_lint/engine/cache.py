@@ -1,7 +1,8 @@
 """Content cache: a file's findings are reused while its content, the effective config, the tool
 version and the project facts those findings consulted are all unchanged.
 
-Stored as JSON (never pickle: a cache file is data, and a corrupt one is dropped, not trusted).
+Stored as JSON (never pickle: a cache file is data), under a header with the body's digest: a
+damaged file is dropped whole and rebuilt, never trusted in part.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from mlf_lint.engine.config import ConfigError
 from mlf_lint.engine.facts import ProjectFacts
 
 CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
-CACHE_FILE = "cache-v4.json"
+CACHE_FILE = "cache-v5.json"  # v5: a header with the body's digest
 # Every version of the cache file has been one JSON object whose first key is the stamp; a file
 # that does not start so is not the cache's own and is never deleted.
 _OWN_FILE = re.compile(r"cache-v\d+\.json")
@@ -84,13 +85,19 @@ class Cache:
         self._load()
 
     def _load(self) -> None:
+        """The stored entries, or none: a missing, older, damaged or foreign file counts as empty
+        (and is rebuilt on save). The header's digest of the body catches every damage that a
+        shape check would have to foresee: a truncated write, a hand edit, a bad disk."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
-            return  # missing or corrupt: start empty, rebuilt on save
-        if not isinstance(data, dict) or data.get("stamp") != self.stamp:
+            header, _, body = self.path.read_bytes().partition(b"\n")
+            head = json.loads(header)
+            if not isinstance(head, dict) or head.get("stamp") != self.stamp \
+                    or head.get("digest") != content_hash(body):
+                return
+            data = json.loads(body)
+        except (OSError, ValueError, RecursionError, MemoryError):
             return
-        entries, summaries, facts = data.get("files"), data.get("summaries"), data.get("facts", {})
+        entries, summaries, facts = data.get("files"), data.get("summaries"), data.get("facts")
         if isinstance(entries, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
             self.entries, self.summaries, self.facts = entries, summaries, facts
 
@@ -146,10 +153,13 @@ class Cache:
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
+            # One line of header (the stamp first, as every version had it), then the body; JSON
+            # escapes every newline inside strings, so the body is one line too.
+            body = json.dumps({"files": self.entries, "summaries": self.summaries, "facts": self.facts}).encode()
+            header = json.dumps({"stamp": self.stamp, "digest": content_hash(body)}).encode()
             fd, tmp = tempfile.mkstemp(dir=str(self.folder), prefix=".cache-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"stamp": self.stamp, "files": self.entries, "summaries": self.summaries,
-                           "facts": self.facts}, handle)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(header + b"\n" + body)
             os.replace(tmp, self.path)
             for old in self.folder.glob("cache-v*.json"):  # an older tool version's format
                 if old.name != CACHE_FILE and _owned(old):

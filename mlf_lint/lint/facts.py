@@ -63,17 +63,19 @@ def project_facts(root: Path, sources: Sequence[SourceFile], project_files: Sequ
     return facts
 
 
-def facts_for_root(root: Path) -> ProjectFacts:
+def facts_for_root(root: Path, config: Optional[Config] = None) -> ProjectFacts:
     """The facts of the project at ``root`` with nothing else given, as the flake8 plugin needs them.
 
-    The config is the root's own (a broken one counts as the defaults: flake8 has no channel for
-    the error; ``mlf-lint`` reports it). The cache is read and updated only when its folder exists:
-    flake8 may find project roots anywhere below where it runs, and must not litter them.
+    ``config``: the root's own, as the caller read it (the flake8 plugin reports a broken one as
+    MLF906 and checks nothing, as ``mlf-lint`` does); without one it is read here, and a broken one
+    counts as the defaults. The cache is read and updated only when its folder exists: flake8 may
+    find project roots anywhere below where it runs, and must not litter them.
     """
-    try:
-        config = load_config(root)
-    except ConfigError:
-        config = Config()
+    if config is None:
+        try:
+            config = load_config(root)
+        except ConfigError:
+            config = Config()
     code, project_files = discover_root(root, config)
     sources = [read_source(p, relative(p, root)) for p in code]
     try:
