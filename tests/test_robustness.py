@@ -422,3 +422,42 @@ def test_a_broken_config_stops_the_cli_and_is_one_finding_per_file_in_flake8(tmp
     assert any(" F401 " in line for line in flake8.stdout.splitlines())  # flake8's own checks still run
     plain = _flake8(tmp_path, "--select", "E,F", "a.py", "b.py")
     assert plain.returncode == 1 and " MLF" not in plain.stdout and "Traceback" not in plain.stderr
+
+
+# -- item 11: -j ---------------------------------------------------------------------------------
+def test_jobs_are_capped_at_the_cpu_count_with_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from mlf_lint.lint import runner
+
+    started: List[int] = []
+
+    class Recording(ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs: object) -> None:
+            started.append(max_workers)
+            super().__init__(max_workers, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    files = {f"m{i}.py": "import os\nfiles = os.listdir('.')[0]\n" for i in range(runner.PARALLEL_THRESHOLD + 2)}
+    write(tmp_path, {"setup.py": "", **files})
+    code, out, err = invoke([str(tmp_path), "--no-cache", "-j", "300"])
+    assert code == 1 and out.count("MLF010") == len(files)
+    assert started == [2]
+    assert err == "mlf-lint: note: 300 parallel processes requested, but this machine has 2 CPUs: using 2\n"
+    code, _, err = invoke([str(tmp_path), "--no-cache", "-j", "2"])
+    assert code == 1 and err == "" and started == [2, 2]
+
+
+@pytest.mark.parametrize("args, config, message", [
+    (["-j", "0"], None, "Invalid value for '-j' / '--jobs': 0 is not in the range x>=1."),
+    (["-j", "-4"], None, "Invalid value for '-j' / '--jobs': -4 is not in the range x>=1."),
+    ([], "jobs = 0", "pyproject.toml [tool.mlf-lint]: jobs: expected a whole number of processes, at least 1, got 0"),
+    ([], "jobs = -1", "pyproject.toml [tool.mlf-lint]: jobs: expected a whole number of processes, at least 1, "
+                      "got -1"),
+])
+def test_jobs_below_one_are_refused(tmp_path: Path, args: List[str], config: str, message: str) -> None:
+    write(tmp_path, {"a.py": "import os\n"})
+    if config:
+        (tmp_path / "pyproject.toml").write_text(f"[tool.mlf-lint]\n{config}\n", encoding="utf-8")
+    proc = run_module([".", *args], tmp_path)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

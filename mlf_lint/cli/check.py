@@ -117,7 +117,8 @@ class _Progress:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help=f"Cache folder (default: {CACHE_DIR} at the project root).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel processes (default: CPU count).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Parallel processes, at least 1 (default and most: the CPU count).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read settings from this TOML file instead of discovering one.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
@@ -160,6 +161,15 @@ def _configured(options: CheckOptions, root: Path) -> Config:
     return config
 
 
+def _note_capped_jobs(requested: Optional[int]) -> None:
+    from mlf_lint.lint.runner import worker_count
+
+    used = worker_count(requested)
+    if requested is not None and requested > used:
+        click.echo(f"mlf-lint: note: {requested} parallel processes requested, but this machine has {used} "
+                   f"CPU{'s' if used != 1 else ''}: using {used}", err=True)
+
+
 def run_check(options: CheckOptions) -> None:
     from mlf_lint.lint.runner import Options, run
     from mlf_lint.report import render
@@ -174,6 +184,7 @@ def run_check(options: CheckOptions) -> None:
     root = _common_root(targets)
     config = _configured(options, root)
     versions = parse_target_versions([*config.target_version, *options.target_version])
+    _note_capped_jobs(options.jobs or config.jobs)
     progress = _Progress() if sys.stderr.isatty() and fmt == "text" else None
     run_options = Options(paths=targets, config=config, root=root, base=_base(targets),
                           target_versions=versions, use_cache=not options.no_cache, cache_dir=options.cache_dir,

@@ -152,6 +152,8 @@ def from_mapping(data: Dict[str, Any], source: str) -> Config:
                 config.jobs = int(value)
             except (TypeError, ValueError):
                 raise ConfigError(f"{where}: expected a whole number, got {value!r}") from None
+            if config.jobs < 1 or isinstance(value, (bool, float)):
+                raise ConfigError(f"{where}: expected a whole number of processes, at least 1, got {value!r}")
     return config
 
 
