@@ -461,3 +461,76 @@ def test_jobs_below_one_are_refused(tmp_path: Path, args: List[str], config: str
         (tmp_path / "pyproject.toml").write_text(f"[tool.mlf-lint]\n{config}\n", encoding="utf-8")
     proc = run_module([".", *args], tmp_path)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+# -- newcomer friction ---------------------------------------------------------------------------
+@pytest.mark.parametrize("word, hint", [
+    ("rulez", "did you mean `mlf-lint rule` or `mlf-lint rules`?"),
+    ("crate", "did you mean `mlf-lint create`?"),
+    ("cleen", "did you mean `mlf-lint clean`?"),
+])
+def test_a_mistyped_command_gets_the_nearest_one(tmp_path: Path, word: str, hint: str) -> None:
+    proc = run_module([word], tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == f"mlf-lint: error: {word}: no such file or directory, nor a command; {hint}\n"
+
+
+def test_a_missing_path_that_is_no_command_name_gets_no_hint(tmp_path: Path) -> None:
+    for name in ("data_loader", "src/rulez", "rules.py"):
+        proc = run_module([name], tmp_path)
+        assert proc.returncode == 2 and proc.stderr == f"mlf-lint: error: {name}: no such file or directory\n"
+
+
+def test_a_named_file_mlf_lint_does_not_check_is_said_so(tmp_path: Path) -> None:
+    write(tmp_path, {"notes.txt": "hello\n", "a.py": "import os\n"})
+    proc = run_module(["notes.txt"], tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "All checks passed (0 files checked).\n"
+    assert proc.stderr == ("mlf-lint: note: notes.txt is not a file mlf-lint checks; it checks Python files (.py, "
+                           ".pyi), notebooks (.ipynb) and project files (requirements*.txt, environment.yml, "
+                           "pyproject.toml, setup.cfg, Dockerfile, MLproject, python_env.yaml, CI workflows, lock "
+                           "files)\n")
+    # pre-commit hands over every text file it matched: the others are still checked, the status is theirs.
+    proc = run_module(["notes.txt", "a.py"], tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "All checks passed (1 file checked).\n"
+    assert proc.stderr.startswith("mlf-lint: note: notes.txt is not a file mlf-lint checks")
+
+
+def test_the_summary_counts_in_the_singular_and_offers_fix(tmp_path: Path) -> None:
+    write(tmp_path, {"setup.py": "", "a.py": "import os\nfiles = os.listdir('.')[0]\n"})
+    code, out, _ = invoke([str(tmp_path / "a.py"), "--no-cache"])
+    assert code == 1 and out.splitlines()[-2:] == ["Found 1 finding (1 warning) in 1 file checked.",
+                                                   "[*] 1 fixable with `--fix`."]
+    write(tmp_path, {"b.py": "import numpy as np\nfrom sklearn.model_selection import train_test_split\n"
+                             "a, b = train_test_split(np.arange(10))\nfiles = __import__('os').listdir('.')\n"})
+    code, out, _ = invoke([str(tmp_path / "b.py"), "--no-cache"])
+    assert out.splitlines()[-1] == "[*] 1 fixable with `--fix --unsafe-fixes` (the fixes change results: review them)."
+    code, out, _ = invoke([str(tmp_path), "--no-cache"])
+    assert out.splitlines()[-1] == "[*] 1 fixable with `--fix` (1 more with `--fix --unsafe-fixes`)."
+    # The counts are the fixes `--fix` really makes.
+    proc = run_module([".", "--diff"], tmp_path)
+    assert proc.stderr.endswith("would fix 1 finding in 1 file (1 more may have an unsafe fix: --unsafe-fixes)\n")
+    proc = run_module([".", "--diff", "--unsafe-fixes"], tmp_path)
+    assert proc.stderr.endswith("would fix 2 findings in 2 files\n"), proc.stderr
+    code, out, _ = invoke([str(tmp_path / "setup.py"), "--no-cache"])
+    assert out == "All checks passed (1 file checked).\n"
+
+
+def test_clean_says_exactly_what_it_removed(tmp_path: Path) -> None:
+    from mlf_lint.engine.cache import CACHE_DIR, CACHE_FILE
+
+    write(tmp_path, {"setup.py": "", "a.py": "import os\nfiles = os.listdir('.')[0]\n"})
+    assert run_module(["."], tmp_path).returncode == 1
+    folder = (tmp_path / CACHE_DIR).resolve()
+    (folder / ".cache-x1.tmp").write_text("left by a killed run", encoding="utf-8")
+    proc = run_module(["clean"], tmp_path)
+    assert proc.returncode == 0 and proc.stdout == f"removed {folder} (.cache-x1.tmp, .gitignore, {CACHE_FILE})\n"
+    assert not folder.exists()
+    assert run_module(["clean"], tmp_path).stdout == f"no cache at {folder}\n"
+    # A --cache-dir the user keeps other files in: the cache's files go, the folder and the rest stay.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.md").write_text("keep me", encoding="utf-8")
+    assert run_module([".", "--cache-dir", str(mine)], tmp_path).returncode == 1
+    proc = run_module(["clean", "--cache-dir", str(mine)], tmp_path)
+    assert proc.stdout == f"removed .gitignore, {CACHE_FILE} from {mine} (the folder holds other files: kept)\n"
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.md"]

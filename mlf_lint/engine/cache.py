@@ -13,7 +13,7 @@ import re
 import tempfile
 from pathlib import Path
 from dataclasses import asdict
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from mlf_lint import __version__
 from mlf_lint.engine.config import ConfigError
@@ -168,9 +168,34 @@ class Cache:
             pass  # a read-only tree still gets its findings; only the speed-up is lost
 
 
-def clean(folder: Path) -> bool:
-    path = folder / CACHE_FILE
-    if path.exists():
-        path.unlink()
+def clean(folder: Path) -> Tuple[List[str], bool]:
+    """Remove what the cache wrote in ``folder``: the cache file (this version's and older ones'),
+    the ``.gitignore`` it added and temporary files a killed run left; then the folder itself, once
+    nothing else is in it (a ``--cache-dir`` may be a folder the user keeps other files in).
+    Returns the names removed and whether the folder went too."""
+    if folder.is_symlink() or not folder.is_dir():
+        return [], False
+    removed: List[str] = []
+    for path in sorted(folder.iterdir()):
+        ours = path.name == CACHE_FILE or _owned(path) or _written_here(path)
+        if ours and (path.is_file() and not path.is_symlink()):
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path.name)
+    try:
+        folder.rmdir()  # only when empty
+    except OSError:
+        return removed, False
+    return removed, True
+
+
+def _written_here(path: Path) -> bool:
+    """The cache's own .gitignore, or a temporary file of an interrupted save."""
+    if path.name.startswith(".cache-") and path.name.endswith(".tmp"):
         return True
-    return False
+    try:
+        return path.name == ".gitignore" and path.read_text(encoding="utf-8") == "*\n"
+    except (OSError, UnicodeDecodeError):
+        return False
