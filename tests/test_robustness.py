@@ -191,6 +191,19 @@ def test_deep_expressions_in_every_context(tmp_path: Path) -> None:
     assert plan_fixes(few, unsafe=True).files
 
 
+def test_deep_project_files_are_mlf910(tmp_path: Path) -> None:
+    deep = "[" * 100000 + "]" * 100000
+    write(tmp_path, {".mlf-lint.toml": "", "a.py": SIBLING, "environment.yml": f"name: x\ndependencies: {deep}\n",
+                     "MLproject": f"name: x\nentry_points: {deep}\n",
+                     ".github/workflows/ci.yml": f"on: push\njobs: {deep}\n",
+                     "pyproject.toml": f"[project]\nname = 'x'\ndependencies = {deep}\n"})
+    proc = run_module([".", "--select", "MLF910"], tmp_path)
+    _no_crash(proc)
+    assert [line.split(": ")[0] + " " + line.split(": ")[1][:6] for line in proc.stdout.splitlines()[:-1]] == [
+        ".github/workflows/ci.yml:2:1 MLF910", "MLproject:2:1 MLF910", "environment.yml:2:1 MLF910",
+        "pyproject.toml:1:1 MLF910"]
+
+
 # -- item 6: a file name that is not UTF-8 -----------------------------------------------------
 BAD_NAME = b"bad\xff.py"
 
@@ -398,6 +411,8 @@ BROKEN_CONFIGS = {
     "ini-not-utf8": ("setup.cfg", "[mlf-lint]\nselect = MLF1 \udcff\n", "setup.cfg: not UTF-8 (byte 25); save it as "
                      "UTF-8"),
     "unreadable": ("pyproject.toml", None, "pyproject.toml: cannot be read ("),
+    "nested-too-deeply": ("pyproject.toml", "[project]\ndependencies = " + "[" * 100000 + "]" * 100000 + "\n",
+                          "pyproject.toml: cannot be read: nested too deeply for Python's TOML reader"),
 }
 
 

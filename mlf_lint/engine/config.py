@@ -179,6 +179,8 @@ def _read_toml(path: Path) -> Dict[str, Any]:
         place = f":{where.group(1)}" if where else ""
         column = f" (column {where.group(2)})" if where else ""
         raise ConfigError(f"{path.name}{place}: not valid TOML: {message}{column}") from None
+    except (RecursionError, MemoryError):  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path.name}: cannot be read: nested too deeply for Python's TOML reader") from None
 
 
 def _tool_section(data: Dict[str, Any], name: str, whole_file: bool) -> Optional[Dict[str, Any]]:
