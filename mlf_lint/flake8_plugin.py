@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 from mlf_lint import __version__
 from mlf_lint.engine.paths import printable, relative
@@ -42,6 +42,23 @@ def _project_facts(filename: str):
         # facts are keyed by content, so an editor's flake8 run reuses what the last run computed.
         _FACTS[root] = facts_for_root(root, config)
     return _FACTS[root]
+
+
+def _undecodable(path: Path, lines: Sequence[str]) -> Optional[str]:
+    """Why Python cannot decode the file, as ``mlf-lint`` says it (MLF902), or None. flake8 falls
+    back to Latin-1 where Python refuses a file; the bytes are read again only when that can have
+    happened: some text is not ASCII, or a coding declaration may name an unknown codec."""
+    if all(line.isascii() for line in lines) and not any("coding" in line for line in lines[:2]):
+        return None
+    from mlf_lint.engine.pysource import DecodeError, decode
+
+    try:
+        decode(path.read_bytes())
+    except DecodeError as exc:
+        return str(exc)
+    except OSError:
+        return None  # flake8 read it a moment ago; nothing to add
+    return None
 
 
 class Plugin:
@@ -91,6 +108,10 @@ class Plugin:
         else:
             path = Path(self.filename)
         source = "".join(self.lines)
+        problem = _undecodable(path, self.lines) if self.filename not in ("stdin", "-", None) else None
+        if problem:
+            yield 1, 0, f"{UNREADABLE} cannot analyse this file: {problem}", type(self)
+            return
         facts = _project_facts(str(path))
         if isinstance(facts, Exception):
             root = relative(_ROOTS[path.resolve().parent], Path.cwd())

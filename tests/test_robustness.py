@@ -318,6 +318,9 @@ def test_sources_python_cannot_decode_are_mlf902(tmp_path: Path, data: bytes, me
         compile(data, "a.py", "exec")  # Python refuses them too
     code, out, _ = invoke([str(tmp_path / "a.py"), "--no-cache"])
     assert code == 1 and out.splitlines()[0].endswith(f"a.py:1:1: MLF902 cannot analyse this file: {message}")
+    # flake8 decodes such a file as Latin-1 rather than refuse it; the plugin says what the CLI says.
+    proc = _flake8(tmp_path, "--select", "MLF", "a.py")
+    assert proc.stdout == f"a.py:1:1: MLF902 cannot analyse this file: {message}\n", proc.stdout + proc.stderr
 
 
 # -- item 8: a damaged cache, a broken configuration -------------------------------------------
