@@ -21,27 +21,31 @@ _FACTS: Dict[Path, object] = {}  # root -> its facts, or the ConfigError that st
 _ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) flake8 process
 
 
-def _project_facts(filename: str):
-    """The facts of the file's project, or the ConfigError of its broken mlf-lint configuration."""
+def _file_facts(filename: str):
+    """The facts the file is judged under (those of every program of its root that reaches it), or
+    the ConfigError of its project's broken mlf-lint configuration."""
     from mlf_lint.engine.config import ConfigError, load_config
     from mlf_lint.lint.discovery import find_root
-    from mlf_lint.lint.facts import facts_for_root
+    from mlf_lint.lint.facts import model_for_root
 
-    folder = Path(filename).resolve().parent
-    root = _ROOTS.get(folder)
+    path = Path(filename).resolve()
+    root = _ROOTS.get(path.parent)
     if root is None:
-        root = _ROOTS[folder] = find_root(folder)
+        root = _ROOTS[path.parent] = find_root(path.parent)
     if root not in _FACTS:
         try:
             config = load_config(root)
         except ConfigError as exc:
             # As `mlf-lint` (exit 2, the same message): no rule runs on settings nobody chose.
             _FACTS[root] = exc
-            return exc
-        # The CLI's cache also serves the plugin: per-file fact summaries and the project's code
-        # facts are keyed by content, so an editor's flake8 run reuses what the last run computed.
-        _FACTS[root] = facts_for_root(root, config)
-    return _FACTS[root]
+        else:
+            # The CLI's cache also serves the plugin: per-file summaries and the root's program model
+            # are keyed by content, so an editor's flake8 run reuses what the last run computed.
+            _FACTS[root] = model_for_root(root, config)
+    found = _FACTS[root]
+    if isinstance(found, ConfigError):
+        return found
+    return found.for_file(relative(path, root))  # type: ignore[attr-defined]
 
 
 def _undecodable(path: Path, lines: Sequence[str]) -> Optional[str]:
@@ -112,7 +116,7 @@ class Plugin:
         if problem:
             yield 1, 0, f"{UNREADABLE} cannot analyse this file: {problem}", type(self)
             return
-        facts = _project_facts(str(path))
+        facts = _file_facts(str(path))
         if isinstance(facts, Exception):
             root = relative(_ROOTS[path.resolve().parent], Path.cwd())
             yield (1, 0, f"{CONFIG_INVALID} mlf-lint's configuration cannot be read, so no MLF rule was checked in "

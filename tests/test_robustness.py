@@ -115,7 +115,7 @@ def test_plugin_never_raises(deep_project: Path, monkeypatch: pytest.MonkeyPatch
 
     def broken(filename: str) -> None:
         raise RecursionError("maximum recursion depth exceeded")
-    monkeypatch.setattr(flake8_plugin, "_project_facts", broken)
+    monkeypatch.setattr(flake8_plugin, "_file_facts", broken)
     path = deep_project / "sib.py"
     found = list(flake8_plugin.Plugin(ast.parse(SIBLING), str(path), SIBLING.splitlines(True)).run())
     assert len(found) == 1
@@ -338,10 +338,11 @@ def _damage(body: dict, shape: str) -> None:
     elif shape == "summary-unknown-fact":
         body["summaries"] = {digest: {"direct": [["no_such_fact", 1]], "functions": {}, "env": []}
                              for digest in body["summaries"]}
-    elif shape == "facts-wrong-types":
+    elif shape == "facts-wrong-types":  # the stored program model of each root
         for root in body["facts"].values():
-            root["facts"]["torch_seeded"] = 5
-            root["facts"]["env_vars"] = ["PYTHONHASHSEED"]
+            stored = next(value for value in root.values() if isinstance(value, dict))
+            for key in stored:
+                stored[key] = 5
 
 
 CACHE_DAMAGE = ["findings-not-dicts", "finding-missing-keys", "finding-wrong-types", "summaries-wrong-shape",
