@@ -73,12 +73,3 @@ def parse(source: str, filename: str = "<unknown>") -> ast.Module:
         return ast.parse(source, filename=printable(filename))
     except (RecursionError, MemoryError):
         raise SyntaxError(TOO_DEEP) from None
-
-
-def compiles(source: str, filename: str = "<unknown>") -> bool:
-    """Whether CPython compiles ``source`` (the checks the parser leaves to the compiler included)."""
-    try:
-        compile(source, printable(filename), "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
