@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 from mlf_lint import __version__
+from mlf_lint.engine.paths import printable, relative
 
-_FACTS: Dict[Path, object] = {}
+# Codes of the plugin's own failures (rules.yaml), named here so that flake8's start imports no lint.
+UNREADABLE = "MLF902"
+CONFIG_INVALID = "MLF906"
+
+_FACTS: Dict[Path, object] = {}  # root -> its facts, or the ConfigError that stops its checks
 _ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) flake8 process
 
 
 def _file_facts(filename: str):
-    """The facts the file is judged under: those of every program of its root that reaches it."""
-    from mlf_lint.engine.paths import relative
+    """The facts the file is judged under (those of every program of its root that reaches it), or
+    the ConfigError of its project's broken mlf-lint configuration."""
+    from mlf_lint.engine.config import ConfigError, load_config
     from mlf_lint.lint.discovery import find_root
     from mlf_lint.lint.facts import model_for_root
 
@@ -27,10 +33,36 @@ def _file_facts(filename: str):
     if root is None:
         root = _ROOTS[path.parent] = find_root(path.parent)
     if root not in _FACTS:
-        # The CLI's cache also serves the plugin: per-file summaries and the root's program model
-        # are keyed by content, so an editor's flake8 run reuses what the last run computed.
-        _FACTS[root] = model_for_root(root)
-    return _FACTS[root].for_file(relative(path, root))  # type: ignore[attr-defined]
+        try:
+            config = load_config(root)
+        except ConfigError as exc:
+            # As `mlf-lint` (exit 2, the same message): no rule runs on settings nobody chose.
+            _FACTS[root] = exc
+        else:
+            # The CLI's cache also serves the plugin: per-file summaries and the root's program model
+            # are keyed by content, so an editor's flake8 run reuses what the last run computed.
+            _FACTS[root] = model_for_root(root, config)
+    found = _FACTS[root]
+    if isinstance(found, ConfigError):
+        return found
+    return found.for_file(relative(path, root))  # type: ignore[attr-defined]
+
+
+def _undecodable(path: Path, lines: Sequence[str]) -> Optional[str]:
+    """Why Python cannot decode the file, as ``mlf-lint`` says it (MLF902), or None. flake8 falls
+    back to Latin-1 where Python refuses a file; the bytes are read again only when that can have
+    happened: some text is not ASCII, or a coding declaration may name an unknown codec."""
+    if all(line.isascii() for line in lines) and not any("coding" in line for line in lines[:2]):
+        return None
+    from mlf_lint.engine.pysource import DecodeError, decode
+
+    try:
+        decode(path.read_bytes())
+    except DecodeError as exc:
+        return str(exc)
+    except OSError:
+        return None  # flake8 read it a moment ago; nothing to add
+    return None
 
 
 class Plugin:
@@ -61,6 +93,18 @@ class Plugin:
         cls.explicitly_selected = tuple(c for c in default_ignored() if c in named or "ALL" in named)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        """The findings; never raises. flake8 runs every plugin in one process, so an exception here
+        would end `flake8 --select E,F` too: installing mlf-lint must never break plain flake8."""
+        try:
+            found = list(self._findings())
+        except Exception as exc:  # noqa: BLE001 - the last resort: one finding instead of a traceback
+            yield (1, 0, f"{UNREADABLE} mlf-lint could not check this file: internal error ({type(exc).__name__}: "
+                   f"{printable(str(exc))[:200]}); please report it. flake8's other checks are unaffected.",
+                   type(self))
+            return
+        yield from found
+
+    def _findings(self) -> Iterator[Tuple[int, int, str, type]]:
         from mlf_lint.lint.check import check_source
 
         if self.filename in ("stdin", "-", None):
@@ -68,7 +112,16 @@ class Plugin:
         else:
             path = Path(self.filename)
         source = "".join(self.lines)
+        problem = _undecodable(path, self.lines) if self.filename not in ("stdin", "-", None) else None
+        if problem:
+            yield 1, 0, f"{UNREADABLE} cannot analyse this file: {problem}", type(self)
+            return
         facts = _file_facts(str(path))
+        if isinstance(facts, Exception):
+            root = relative(_ROOTS[path.resolve().parent], Path.cwd())
+            yield (1, 0, f"{CONFIG_INVALID} mlf-lint's configuration cannot be read, so no MLF rule was checked in "
+                   f"the project at {root}: {printable(str(facts))} (`mlf-lint` stops there too)", type(self))
+            return
         # Every code runs here; flake8 itself applies --select/--ignore and the default ignores.
         findings, _ = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore[arg-type]
         from mlf_lint.engine.registry import all_rules

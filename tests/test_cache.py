@@ -72,14 +72,16 @@ def test_tampered_entry_is_not_trusted(tmp_path: Path) -> None:
     import json
 
     root = _project(tmp_path)
-    _run(root)
+    cold = _run(root)
     cache_file = root / ".mlf_lint_cache" / CACHE_FILE
-    data = json.loads(cache_file.read_text())
+    header, body = cache_file.read_text().split("\n")
+    data = json.loads(body)
     data["files"]["flags.py"]["findings"] = "not a list"
-    cache_file.write_text(json.dumps(data))
+    cache_file.write_text(header + "\n" + json.dumps(data))
     result = _run(root)
-    assert result.analysed == ["flags.py"]
+    assert result.analysed == cold.analysed  # the whole cache is dropped and rebuilt
     assert [f.code for f in result.findings if f.path == "flags.py"] == ["MLF120"]
+    assert _run(root).analysed == []
 
 
 def test_config_change_and_no_cache_flag(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_config_file_forms(tmp_path: Path, name: str, text: str) -> None:
     ("pyproject.toml", '[tool.mlf-lint]\nselect = ["MLF000"]\n', "select: unknown rule code 'MLF000'"),
     ("pyproject.toml", "[tool.mlf-lint]\nselect = 3\n", "select: expected a list of strings"),
     ("pyproject.toml", "[tool.mlf-lint]\nbogus = 1\n", "unknown key 'bogus'"),
-    ("pyproject.toml", "[tool.mlf-lint\n", "pyproject.toml: not valid TOML"),
+    ("pyproject.toml", "[tool.mlf-lint\n", "pyproject.toml:1: not valid TOML: Expected ']'"),
     (".mlf-lint.toml", "jobs = 'many'\n", "jobs: expected a whole number"),
     ("setup.cfg", "[mlf-lint]\nper-file-ignores =\n    no colon here\n", "per-file-ignores: expected lines"),
     ("setup.cfg", "[mlf-lint\n", "setup.cfg: cannot be parsed"),

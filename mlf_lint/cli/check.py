@@ -14,6 +14,7 @@ from mlf_lint.cli.errors import EXIT_FINDINGS, fail, finish, internal_error
 from mlf_lint.cli.fix_flags import FixFlags, fix_options, handle_fix_flags
 from mlf_lint.engine.cache import CACHE_DIR
 from mlf_lint.engine.config import Config, ConfigError, check_codes, load_config
+from mlf_lint.engine.paths import printable
 from mlf_lint.project_checks.versions import parse_target_versions
 from mlf_lint.report import FORMATS
 
@@ -117,7 +118,8 @@ class _Progress:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help=f"Cache folder (default: {CACHE_DIR} at the project root).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel processes (default: CPU count).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Parallel processes, at least 1 (default and most: the CPU count).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read settings from this TOML file instead of discovering one.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
@@ -157,6 +159,50 @@ def _configured(options: CheckOptions, root: Path) -> Config:
     return config
 
 
+def _command_hint(target: Path) -> str:
+    """``mlf-lint rulez``: a bare word close to a command name was a command, not a path."""
+    import difflib
+
+    from mlf_lint.cli.commands import LAZY_COMMANDS
+
+    word = str(target)
+    if "/" in word or "\\" in word or "." in word:
+        return ""
+    close = difflib.get_close_matches(word.lower(), LAZY_COMMANDS, n=2, cutoff=0.6)
+    return (", nor a command; did you mean " + " or ".join(f"`mlf-lint {name}`" for name in sorted(close)) + "?"
+            if close else "")
+
+
+# What `mlf-lint` reads, for a file it was named but does not check (project_checks.kind_of decides).
+CHECKED_KINDS = ("Python files (.py, .pyi), notebooks (.ipynb) and project files (requirements*.txt, "
+                 "environment.yml, pyproject.toml, setup.cfg, Dockerfile, MLproject, python_env.yaml, CI "
+                 "workflows, lock files)")
+
+
+def _note_unchecked(targets: List[Path]) -> None:
+    """Files named on the command line that no check reads (pre-commit hands over every text file:
+    a note, not an error)."""
+    from mlf_lint import project_checks
+    from mlf_lint.lint.discovery import is_code
+
+    skipped = [t for t in targets if t.is_file() and not is_code(t) and not project_checks.is_project_file(t)]
+    if skipped:
+        names = ", ".join(str(p.name) for p in skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3
+                                                               else "")
+        verb = "is not a file" if len(skipped) == 1 else "are not files"
+        click.echo(printable(f"mlf-lint: note: {names} {verb} mlf-lint checks; it checks {CHECKED_KINDS}"),
+                   err=True)
+
+
+def _note_capped_jobs(requested: Optional[int]) -> None:
+    from mlf_lint.lint.runner import worker_count
+
+    used = worker_count(requested)
+    if requested is not None and requested > used:
+        click.echo(f"mlf-lint: note: {requested} parallel processes requested, but this machine has {used} "
+                   f"CPU{'s' if used != 1 else ''}: using {used}", err=True)
+
+
 def run_check(options: CheckOptions) -> None:
     from mlf_lint.lint.runner import Options, run
     from mlf_lint.report import render
@@ -166,11 +212,13 @@ def run_check(options: CheckOptions) -> None:
     targets = [Path(p) for p in (options.paths or (Path("."),))]
     for target in targets:
         if not target.exists():
-            fail(f"{target}: no such file or directory")
+            fail(f"{target}: no such file or directory{_command_hint(target)}")
     targets = [t.resolve() for t in targets]
+    _note_unchecked(targets)
     root = _common_root(targets)
     config = _configured(options, root)
     versions = parse_target_versions([*config.target_version, *options.target_version])
+    _note_capped_jobs(options.jobs or config.jobs)
     progress = _Progress() if sys.stderr.isatty() and fmt == "text" else None
     run_options = Options(paths=targets, config=config, root=root, base=_base(targets),
                           target_versions=versions, use_cache=not options.no_cache, cache_dir=options.cache_dir,
@@ -208,7 +256,8 @@ def run_check(options: CheckOptions) -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help=f"Cache folder (default: {CACHE_DIR} at the project root).")
 def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
-    """Remove the result cache of the project at PATH (default: the current folder)."""
+    """Remove the result cache of the project at PATH (default: the current folder): the cache's
+    own files, and its folder once nothing else is in it."""
     from mlf_lint.engine.cache import cache_folder, clean as clean_cache
     from mlf_lint.lint.discovery import find_root
 
@@ -217,5 +266,10 @@ def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
         folder = cache_folder(root, load_config(root).cache_dir, cache_dir)
     except ConfigError as exc:
         fail(str(exc))
-    removed = clean_cache(folder)
-    click.echo(f"removed {folder}" if removed else f"no cache at {folder}")
+    removed, folder_gone = clean_cache(folder)
+    if folder_gone:
+        click.echo(f"removed {folder} ({', '.join(removed) or 'empty'})")
+    elif removed:
+        click.echo(f"removed {', '.join(removed)} from {folder} (the folder holds other files: kept)")
+    else:
+        click.echo(f"no cache at {folder}")

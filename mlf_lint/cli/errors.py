@@ -10,6 +10,8 @@ from typing import NoReturn
 
 import click
 
+from mlf_lint.engine.paths import printable
+
 EXIT_OK = 0           # clean / identical / done / up to date
 EXIT_FINDINGS = 1     # findings / different runs / an update is available / some files failed
 EXIT_ERROR = 2        # usage, configuration or internal error; the command could not do its job
@@ -19,7 +21,7 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as any interrupted program
 def fail(message: str, *, command: str = "", code: int = EXIT_ERROR, tag: str = "error") -> NoReturn:
     """``mlf-lint[ COMMAND]: [TAG: ]MESSAGE`` on stderr, then exit with ``code``."""
     where = f"mlf-lint {command}" if command else "mlf-lint"
-    click.echo(f"{where}: {tag + ': ' if tag else ''}{message}", err=True)
+    click.echo(f"{where}: {tag + ': ' if tag else ''}{printable(message)}", err=True)
     sys.exit(code)
 
 

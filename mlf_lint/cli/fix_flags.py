@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, Tuple
 import click
 
 from mlf_lint.cli.errors import EXIT_FINDINGS, EXIT_OK, finish
+from mlf_lint.engine.paths import printable
 from mlf_lint.engine.result import RunResult
 
 # Formats that print fix details (ruff-style JSON "fix" objects, SARIF fixes).
@@ -58,7 +59,7 @@ class FixFlags:
 
 
 def _echo_err(message: str) -> None:
-    click.echo(f"mlf-lint: {message}", err=True)
+    click.echo(f"mlf-lint: {printable(message)}", err=True)
 
 
 def _where(candidate: Any) -> str:

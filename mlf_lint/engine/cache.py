@@ -1,7 +1,8 @@
 """Content cache: a file's findings are reused while its content, the effective config, the tool
 version and the project facts those findings consulted are all unchanged.
 
-Stored as JSON (never pickle: a cache file is data, and a corrupt one is dropped, not trusted).
+Stored as JSON (never pickle: a cache file is data), under a header with the body's digest: a
+damaged file is dropped whole and rebuilt, never trusted in part.
 """
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from mlf_lint import __version__
 from mlf_lint.engine.config import ConfigError
 from mlf_lint.engine.facts import FileFacts, ProjectFacts
 
 CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
-CACHE_FILE = "cache-v5.json"  # v5: per-file summaries for the program model
+CACHE_FILE = "cache-v6.json"  # v6: a header with the body's digest; v5: summaries for the program model
 # Every version of the cache file has been one JSON object whose first key is the stamp; a file
 # that does not start so is not the cache's own and is never deleted.
 _OWN_FILE = re.compile(r"cache-v\d+\.json")
@@ -88,13 +89,19 @@ class Cache:
         self._load()
 
     def _load(self) -> None:
+        """The stored entries, or none: a missing, older, damaged or foreign file counts as empty
+        (and is rebuilt on save). The header's digest of the body catches every damage that a
+        shape check would have to foresee: a truncated write, a hand edit, a bad disk."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
-            return  # missing or corrupt: start empty, rebuilt on save
-        if not isinstance(data, dict) or data.get("stamp") != self.stamp:
+            header, _, body = self.path.read_bytes().partition(b"\n")
+            head = json.loads(header)
+            if not isinstance(head, dict) or head.get("stamp") != self.stamp \
+                    or head.get("digest") != content_hash(body):
+                return
+            data = json.loads(body)
+        except (OSError, ValueError, RecursionError, MemoryError):
             return
-        entries, summaries, facts = data.get("files"), data.get("summaries"), data.get("facts", {})
+        entries, summaries, facts = data.get("files"), data.get("summaries"), data.get("facts")
         if isinstance(entries, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
             self.entries, self.summaries, self.facts = entries, summaries, facts
 
@@ -148,10 +155,13 @@ class Cache:
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
+            # One line of header (the stamp first, as every version had it), then the body; JSON
+            # escapes every newline inside strings, so the body is one line too.
+            body = json.dumps({"files": self.entries, "summaries": self.summaries, "facts": self.facts}).encode()
+            header = json.dumps({"stamp": self.stamp, "digest": content_hash(body)}).encode()
             fd, tmp = tempfile.mkstemp(dir=str(self.folder), prefix=".cache-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"stamp": self.stamp, "files": self.entries, "summaries": self.summaries,
-                           "facts": self.facts}, handle)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(header + b"\n" + body)
             os.replace(tmp, self.path)
             for old in self.folder.glob("cache-v*.json"):  # an older tool version's format
                 if old.name != CACHE_FILE and _owned(old):
@@ -160,9 +170,34 @@ class Cache:
             pass  # a read-only tree still gets its findings; only the speed-up is lost
 
 
-def clean(folder: Path) -> bool:
-    path = folder / CACHE_FILE
-    if path.exists():
-        path.unlink()
+def clean(folder: Path) -> Tuple[List[str], bool]:
+    """Remove what the cache wrote in ``folder``: the cache file (this version's and older ones'),
+    the ``.gitignore`` it added and temporary files a killed run left; then the folder itself, once
+    nothing else is in it (a ``--cache-dir`` may be a folder the user keeps other files in).
+    Returns the names removed and whether the folder went too."""
+    if folder.is_symlink() or not folder.is_dir():
+        return [], False
+    removed: List[str] = []
+    for path in sorted(folder.iterdir()):
+        ours = path.name == CACHE_FILE or _owned(path) or _written_here(path)
+        if ours and (path.is_file() and not path.is_symlink()):
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path.name)
+    try:
+        folder.rmdir()  # only when empty
+    except OSError:
+        return removed, False
+    return removed, True
+
+
+def _written_here(path: Path) -> bool:
+    """The cache's own .gitignore, or a temporary file of an interrupted save."""
+    if path.name.startswith(".cache-") and path.name.endswith(".tmp"):
         return True
-    return False
+    try:
+        return path.name == ".gitignore" and path.read_text(encoding="utf-8") == "*\n"
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -7,6 +7,7 @@ import configparser
 import fnmatch
 import hashlib
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -151,36 +152,67 @@ def from_mapping(data: Dict[str, Any], source: str) -> Config:
                 config.jobs = int(value)
             except (TypeError, ValueError):
                 raise ConfigError(f"{where}: expected a whole number, got {value!r}") from None
+            if config.jobs < 1 or isinstance(value, (bool, float)):
+                raise ConfigError(f"{where}: expected a whole number of processes, at least 1, got {value!r}")
     return config
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 
 
 def _read_toml(path: Path) -> Dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
+        return tomllib.loads(_read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        # The decoder ends its message with "(at line 3, column 7)": put the line where editors look.
+        where = _TOML_AT.search(str(exc))
+        message = _TOML_AT.sub("", str(exc))
+        place = f":{where.group(1)}" if where else ""
+        column = f" (column {where.group(2)})" if where else ""
+        raise ConfigError(f"{path.name}{place}: not valid TOML: {message}{column}") from None
+    except (RecursionError, MemoryError):  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path.name}: cannot be read: nested too deeply for Python's TOML reader") from None
+
+
+def _tool_section(data: Dict[str, Any], name: str, whole_file: bool) -> Optional[Dict[str, Any]]:
+    """``[tool.mlf-lint]`` of a TOML file; ``whole_file``: without a ``tool`` table the whole file
+    is the section (``.mlf-lint.toml``, ``--config``). None when there is no section."""
+    if "tool" not in data:
+        return data if whole_file else None
+    tool = data["tool"]
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{name}: tool: expected a table ([tool.mlf-lint]), got {type(tool).__name__}")
+    section = tool.get("mlf-lint", data if whole_file else None)
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{name}: [tool.mlf-lint] must be a table, got {type(section).__name__}")
+    return section
 
 
 def find_config(root: Path) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
     own = root / ".mlf-lint.toml"
     if own.is_file():
-        data = _read_toml(own)
-        return data.get("tool", {}).get("mlf-lint", data) if "tool" in data else data, own.name
+        return _tool_section(_read_toml(own), own.name, whole_file=True), own.name
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        data = _read_toml(pyproject)
-        section = data.get("tool", {}).get("mlf-lint")
+        section = _tool_section(_read_toml(pyproject), pyproject.name, whole_file=False)
         if section is not None:
-            if not isinstance(section, dict):
-                raise ConfigError("pyproject.toml: [tool.mlf-lint] must be a table")
             return section, "pyproject.toml [tool.mlf-lint]"
     for name in ("setup.cfg", "tox.ini"):
         path = root / name
         if path.is_file():
             parser = configparser.ConfigParser(interpolation=None)
             try:
-                parser.read_string(path.read_text(encoding="utf-8"), source=name)
-            except (configparser.Error, UnicodeDecodeError) as exc:
+                parser.read_string(_read_text(path), source=name)
+            except configparser.Error as exc:
                 raise ConfigError(f"{name}: cannot be parsed ({str(exc).splitlines()[0]})") from None
             if parser.has_section("mlf-lint"):
                 return dict(parser.items("mlf-lint")), f"{name} [mlf-lint]"
@@ -191,8 +223,7 @@ def load_config(root: Path, config_file: Optional[Path] = None) -> Config:
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: config file not found")
-        data = _read_toml(config_file)
-        section = data.get("tool", {}).get("mlf-lint", data) if "tool" in data else data
-        return from_mapping(section, config_file.name)
+        section = _tool_section(_read_toml(config_file), config_file.name, whole_file=True)
+        return from_mapping(section or {}, config_file.name)
     data, source = find_config(root)
     return from_mapping(data, source) if data is not None else Config()

@@ -54,6 +54,8 @@ def read(text: str) -> Notebook:
         data = json.loads(text)
     except ValueError as exc:
         raise NotebookError(str(exc), invalid_json=True) from None
+    except (RecursionError, MemoryError):  # `json` recurses once per nesting level
+        raise NotebookError("nested too deeply to read", invalid_json=True) from None
     cells = _code_cells(data)
     if cells is None:
         raise NotebookError("no list of cells", invalid_json=False)

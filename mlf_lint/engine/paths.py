@@ -1,15 +1,39 @@
 """Path helpers every layer shares: relative POSIX paths, and which modules are tests."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
-def relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` in POSIX form, or as given when it lies outside."""
+def printable(name: str) -> str:
+    """``name`` as it can be printed, written to JSON/XML and encoded as UTF-8: a file name whose
+    bytes are not UTF-8 reaches Python with lone surrogates (PEP 383), shown here as ``\\xff``."""
+    if name.isascii():
+        return name
     try:
-        return path.relative_to(root).as_posix()
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file system produced
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def on_disk(name: str) -> str:
+    """The file-system name that :func:`printable` showed as ``name``: each ``\\xNN`` of a byte
+    above 0x7f back to its PEP 383 surrogate, so ``open`` finds the file again."""
+    if "\\x" not in name:
+        return name
+    return _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match.group(1), 16)), name)
+
+
+def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form (or as given when it lies outside), printable:
+    the name every finding, report and cache entry uses."""
+    try:
+        return printable(path.relative_to(root).as_posix())
     except ValueError:
-        return path.as_posix()
+        return printable(path.as_posix())
 
 
 def is_test_file(rel: str) -> bool:

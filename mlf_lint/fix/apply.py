@@ -67,7 +67,7 @@ def parses(source: str, strict: bool = True) -> bool:
             compile(source, "<fix>", "exec", dont_inherit=True)
         else:
             ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # deep nesting: not Python to CPython
         return False
     return True
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 from mlf_lint.engine.noqa import NOQA_INLINE
+from mlf_lint.engine.paths import on_disk
 from mlf_lint.engine.result import RunResult
 from mlf_lint.fix.textedit import split_lines
 from mlf_lint.fix.textio import SourceError, read_source, write_source
@@ -80,7 +81,7 @@ def add_noqa(result: RunResult) -> Tuple[int, List[str]]:
         grouped.setdefault(finding.path, {}).setdefault(finding.line, set()).add(finding.code)
     total = 0
     for rel, codes in sorted(grouped.items()):
-        path = Path(result.root) / rel
+        path = Path(result.root) / on_disk(rel)
         try:
             original = read_source(path)
             text, added, skipped = add_noqa_to_source(original.text, codes)
@@ -93,7 +94,7 @@ def add_noqa(result: RunResult) -> Tuple[int, List[str]]:
             continue
         try:
             ast.parse(text)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             messages.append(f"{rel}: no noqa added: the result would not parse")
             continue
         try:

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from mlf_lint.engine.paths import on_disk
 from mlf_lint.engine.result import RunResult
 from mlf_lint.fix.textio import SourceError, read_source
 from mlf_lint.project_checks.names import canonical
@@ -88,7 +89,7 @@ def plan_pins(result: RunResult, pins: Dict[str, str]) -> Tuple[List[Tuple[Path,
         if not (environment or name.endswith(".txt")):
             continue  # Dockerfile RUN lines, pyproject: pin those by hand
         try:
-            original = read_source(root / rel)
+            original = read_source(root / on_disk(rel))
         except SourceError as exc:
             messages.append(str(exc))
             continue
@@ -106,5 +107,5 @@ def plan_pins(result: RunResult, pins: Dict[str, str]) -> Tuple[List[Tuple[Path,
                 changed = True
                 count += 1
         if changed:
-            edits.append((root / rel, rel, original, "".join(lines)))
+            edits.append((root / on_disk(rel), rel, original, "".join(lines)))
     return edits, messages, count

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.paths import on_disk
 from mlf_lint.engine.result import RunResult
 from mlf_lint.fix.apply import Candidate, SourceFixer
 from mlf_lint.fix.registry import all_fixers
@@ -44,16 +45,26 @@ def _fixable_by_file(result: RunResult) -> Dict[str, List[Finding]]:
     return grouped
 
 
-def _candidates(text: str, rel: str, findings: List[Finding]) -> Tuple[List[Candidate], List[str], object]:
-    """Candidates of one file; notebooks go cell by cell (see ``mlf_lint.fix.notebook``)."""
-    if rel.endswith(".ipynb"):
-        from mlf_lint.fix.notebook import NotebookFixer
+# LibCST's visitors recurse once per nesting level: a file the analysis reads (its walks are
+# iterative) can be too deep for them. Such a file keeps its findings and is left unfixed.
+_TOO_DEEP = "not fixed: an expression is nested too deeply for LibCST, the library the fixes use"
 
-        fixer: object = NotebookFixer(text, rel)
-    else:
-        fixer = SourceFixer(text, rel)
-    found = fixer.candidates(findings)  # type: ignore[attr-defined]
-    return found, list(fixer.messages), fixer  # type: ignore[attr-defined]
+
+def _candidates(text: str, rel: str, findings: List[Finding]) -> Tuple[List[Candidate], List[str], object]:
+    """Candidates of one file; notebooks go cell by cell (see ``mlf_lint.fix.notebook``). The
+    messages say why fixes were dropped or the file cannot be fixed."""
+    try:
+        if rel.endswith(".ipynb"):
+            from mlf_lint.fix.notebook import NotebookFixer
+
+            fixer: object = NotebookFixer(text, rel)
+        else:
+            fixer = SourceFixer(text, rel)
+        found = fixer.candidates(findings)  # type: ignore[attr-defined]
+    except RecursionError:
+        return [], [f"{rel}: {_TOO_DEEP}"], None
+    problem = getattr(fixer, "problem", None)
+    return found, [*fixer.messages, *([problem] if problem else [])], fixer  # type: ignore[attr-defined]
 
 
 def plan_fixes(result: RunResult, unsafe: bool) -> Plan:
@@ -61,17 +72,22 @@ def plan_fixes(result: RunResult, unsafe: bool) -> Plan:
     root = Path(result.root)
     plan = Plan(root=root)
     for rel, findings in sorted(_fixable_by_file(result).items()):
-        path = root / rel
+        path = root / on_disk(rel)
         try:
             original = read_source(path)
         except SourceError as exc:
             plan.messages.append(str(exc))
             continue
-        found, _, fixer = _candidates(original.text, rel, findings)
+        found, messages, fixer = _candidates(original.text, rel, findings)
         chosen = [c for c in found if unsafe or c.fixer.safe]
         if not chosen:
+            plan.messages.extend(messages)  # with candidates chosen, the outcome repeats them
             continue
-        outcome = fixer.apply(chosen)  # type: ignore[attr-defined]
+        try:
+            outcome = fixer.apply(chosen)  # type: ignore[attr-defined]
+        except RecursionError:
+            plan.messages.append(f"{rel}: {_TOO_DEEP}")
+            continue
         plan.messages.extend(outcome.messages)
         if outcome.changed and outcome.source != original.text:
             plan.files.append(FileFix(path, rel, original, outcome.source, outcome.applied))
@@ -110,7 +126,7 @@ def attach_fixes(result: RunResult) -> RunResult:
     root = Path(result.root)
     for rel, findings in grouped.items():
         try:
-            original = read_source(root / rel)
+            original = read_source(root / on_disk(rel))
         except SourceError:
             continue
         found, _, _ = _candidates(original.text, rel, findings)

@@ -5,24 +5,19 @@ only), hard links stay linked, modes are kept, and read-only files are skipped w
 from __future__ import annotations
 
 import codecs
-import io
 import os
 import tempfile
-import tokenize
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+from mlf_lint.engine.pysource import DecodeError, Decoded, decode
 
 
 class SourceError(Exception):
     """A file that cannot be read or written; the message names it."""
 
 
-@dataclass(frozen=True)
-class SourceText:
-    text: str          # decoded, line endings untouched
-    encoding: str
-    bom: bool
+SourceText = Decoded  # text (line endings untouched), encoding, bom
 
 
 def read_source(path: Path) -> SourceText:
@@ -30,15 +25,11 @@ def read_source(path: Path) -> SourceText:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
-    bom = data.startswith(codecs.BOM_UTF8)
     try:
-        encoding = "utf-8" if path.suffix == ".ipynb" else tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-        if encoding == "utf-8-sig":
-            encoding = "utf-8"
-        text = data[len(codecs.BOM_UTF8) if bom else 0:].decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        decoded = decode(data, notebook=path.suffix == ".ipynb")  # the lint's own reading
+    except DecodeError as exc:
         raise SourceError(f"{path}: cannot decode ({exc})") from None
-    return SourceText(text, encoding, bom)
+    return SourceText(decoded.text, decoded.encoding, decoded.bom)
 
 
 def encode(original: SourceText, text: str) -> bytes:

@@ -11,6 +11,7 @@ from mlf_lint.engine.analyzer import Dispatch, analyze_tree
 from mlf_lint.engine.cache import fact_digest
 from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.pysource import parse
 
 SYNTAX_ERROR = "MLF901"
 UNREADABLE = "MLF902"
@@ -46,6 +47,11 @@ class FileAnalysis:
     failure: Optional[str] = None
 
 
+def _failed(finding: Finding, enabled: Optional[Set[str]]) -> FileAnalysis:
+    wanted = enabled is None or finding.code in enabled
+    return FileAnalysis([finding] if wanted else [], failure=finding.message)
+
+
 def analyse_source(path: str, source: str, facts: Union[ProjectFacts, FileFacts],
                    enabled: Optional[Set[str]] = None, tree: Optional[ast.Module] = None) -> FileAnalysis:
     """One Python source, analysed. ``facts``: the facts of each group of programs that reach the
@@ -57,12 +63,16 @@ def analyse_source(path: str, source: str, facts: Union[ProjectFacts, FileFacts]
         return FileAnalysis()
     if tree is None:
         try:
-            tree = ast.parse(source, filename=path)
+            tree = parse(source, filename=path)
         except (SyntaxError, ValueError) as exc:
-            finding = parse_failure(path, exc)
-            wanted = enabled is None or finding.code in enabled
-            return FileAnalysis([finding] if wanted else [], failure=finding.message)
-    findings, used = judge(tree, path, source, FileFacts.of(facts), dispatch, enabled)
+            return _failed(parse_failure(path, exc), enabled)
+    try:
+        findings, used = judge(tree, path, source, FileFacts.of(facts), dispatch, enabled)
+    except RecursionError:
+        # Last resort: every recursive helper of the analysis is bounded, so this is a bug; the run goes on.
+        return _failed(Finding(path, 1, 0, UNREADABLE, "cannot analyse this file: it is nested too deeply for "
+                               "mlf-lint's analysis (please report it); no rule was checked in it.",
+                               severity="error"), enabled)
     return FileAnalysis(noqa.apply(findings, source, path, enabled), used)
 
 

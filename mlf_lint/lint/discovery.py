@@ -88,11 +88,12 @@ def _git_ignored(root: Path, candidates: List[Path]) -> Set[Path]:
     try:
         proc = subprocess.run(
             ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
-            input="\0".join(str(p) for p in candidates).encode(), capture_output=True, timeout=60,
+            # Paths as the file system spells them: a name that is not UTF-8 keeps its bytes (PEP 383).
+            input=b"\0".join(os.fsencode(p) for p in candidates), capture_output=True, timeout=60,
         )
     except (OSError, subprocess.SubprocessError):
         return set()
-    return {Path(p).resolve() for p in proc.stdout.decode(errors="replace").split("\0") if p}
+    return {Path(os.fsdecode(p)).resolve() for p in proc.stdout.split(b"\0") if p}
 
 
 def _excluded(rel: str, patterns: Iterable[str]) -> bool:

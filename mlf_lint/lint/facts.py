@@ -19,6 +19,7 @@ from mlf_lint.engine.cache import Cache, cache_folder, content_hash
 from mlf_lint.engine.config import Config, ConfigError, load_config
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.paths import relative
+from mlf_lint.engine.pysource import parse
 from mlf_lint.lint import programs, summaries
 from mlf_lint.lint.discovery import discover_root
 from mlf_lint.lint.programs import ProgramModel
@@ -76,7 +77,7 @@ def program_model(root: Path, sources: Sequence[SourceFile], project_files: Sequ
                 tree = None
                 if trees is not None and rel.endswith(".py") and summaries.wants_tree(code[rel]):
                     try:  # parsed once: the analysis of this file reuses the tree
-                        tree = trees[src.path] = ast.parse(code[rel])
+                        tree = trees[src.path] = parse(code[rel])
                     except (SyntaxError, ValueError):
                         tree = None
                 summary = summaries.summarize(code[rel], tree)
@@ -115,18 +116,20 @@ def project_facts(root: Path, sources: Sequence[SourceFile], project_files: Sequ
                          store=store).library
 
 
-def model_for_root(root: Path) -> ProgramModel:
+def model_for_root(root: Path, config: Optional[Config] = None) -> ProgramModel:
     """The program model of the project at ``root`` with nothing else given, as the flake8 plugin
     needs it.
 
-    The config is the root's own (a broken one counts as the defaults: flake8 has no channel for
-    the error; ``mlf-lint`` reports it). The cache is read and updated only when its folder exists:
-    flake8 may find project roots anywhere below where it runs, and must not litter them.
+    ``config``: the root's own, as the caller read it (the flake8 plugin reports a broken one as
+    MLF906 and checks nothing, as ``mlf-lint`` does); without one it is read here, and a broken one
+    counts as the defaults. The cache is read and updated only when its folder exists: flake8 may
+    find project roots anywhere below where it runs, and must not litter them.
     """
-    try:
-        config = load_config(root)
-    except ConfigError:
-        config = Config()
+    if config is None:
+        try:
+            config = load_config(root)
+        except ConfigError:
+            config = Config()
     code, project_files = discover_root(root, config)
     sources = [read_source(p, relative(p, root)) for p in code]
     try:

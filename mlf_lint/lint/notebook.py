@@ -9,7 +9,6 @@ whose body is not Python.
 """
 from __future__ import annotations
 
-import ast
 import copy
 import re
 from dataclasses import replace
@@ -18,6 +17,7 @@ from typing import List, Optional, Set, Tuple, Union
 from mlf_lint.engine import notebook as reader
 from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.pysource import parse
 from mlf_lint.lint import summaries
 from mlf_lint.lint.check import SYNTAX_ERROR, FileAnalysis, check_source
 
@@ -45,10 +45,10 @@ def python_lines(source: str) -> List[str]:
 
 def _parses(text: str) -> Optional[SyntaxError]:
     try:
-        ast.parse(text)
+        parse(text)
     except SyntaxError as exc:
         return exc
-    except ValueError as exc:  # NUL bytes
+    except ValueError as exc:  # NUL bytes, nested too deeply
         return SyntaxError(str(exc))
     return None
 

@@ -27,6 +27,13 @@ from mlf_lint.project_checks.model import ProjectFiles
 PARALLEL_THRESHOLD = 48  # below this many files to analyse, forking costs more than it saves
 
 
+def worker_count(requested: Optional[int]) -> int:
+    """Processes for a run: as many as requested, but no more than CPUs (default: one per CPU).
+    More only fork, compete and copy facts: `-j 300` on a 32-CPU machine ran ten times slower."""
+    cpus = os.cpu_count() or 1
+    return min(requested or cpus, cpus)
+
+
 @dataclass
 class Options:
     paths: List[Path]
@@ -163,7 +170,7 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
             every.append(facts)
 
     total, done = len(todo), 0
-    jobs = options.jobs or config.jobs or os.cpu_count() or 1
+    jobs = worker_count(options.jobs or config.jobs)
     if jobs > 1 and total >= PARALLEL_THRESHOLD:
         import multiprocessing
 

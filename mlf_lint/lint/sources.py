@@ -1,4 +1,5 @@
-"""Reading a code file once: its bytes' digest (the cache key) and its text, or why there is none."""
+"""Reading a code file once: its bytes' digest (the cache key) and its text (decoded as Python
+decodes it: see :mod:`mlf_lint.engine.pysource`), or why there is none."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from mlf_lint.engine.cache import content_hash
+from mlf_lint.engine.pysource import DecodeError, decode
 
 
 @dataclass
@@ -24,11 +26,8 @@ def read_source(path: Path, rel: str) -> SourceFile:
     except OSError as exc:
         return SourceFile(path, rel, "", None, f"cannot read the file ({exc.strerror})")
     digest = content_hash(data)
-    if b"\0" in data:
-        return SourceFile(path, rel, digest, None, "binary content (NUL bytes), not Python source")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return SourceFile(path, rel, digest, None,
-                          f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it")
+        text = decode(data, notebook=path.suffix == ".ipynb").text
+    except DecodeError as exc:
+        return SourceFile(path, rel, digest, None, str(exc))
     return SourceFile(path, rel, digest, text)

@@ -17,6 +17,7 @@ from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine import seeders
 from mlf_lint.engine.names import ImportMap, dotted
 from mlf_lint.engine.paths import is_test_file
+from mlf_lint.engine.pysource import parse
 from mlf_lint.engine.training import TIMING_NAME, inference_name, opens_no_grad, training_branch
 
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
@@ -341,7 +342,7 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
         return summary
     if tree is None:
         try:
-            tree = ast.parse(source)
+            tree = parse(source)
         except (SyntaxError, ValueError):
             summary["imports"] = _regex_imports(source)
             return summary

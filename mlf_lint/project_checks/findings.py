@@ -4,15 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.paths import printable, relative
 from mlf_lint.engine.registry import get_rule
 
 
 def relpath(root: Path, path: Path) -> str:
-    """``path`` relative to ``root`` in POSIX form; a path outside the root stays as given."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """``path`` relative to ``root`` in POSIX form (printable); a path outside the root stays as given."""
+    resolved, base = path.resolve(), root.resolve()
+    return relative(resolved, base) if base in resolved.parents else printable(path.as_posix())
 
 
 def make(code: str, path: str, line: int, message: str, col: int = 0) -> Finding:

@@ -27,6 +27,8 @@ def loads(text: str) -> Dict[str, Any]:
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
         line = int(match.group(1)) if match else text.count("\n") + 1 if "end of document" in str(exc) else 1
         return _raise(line, message)
+    except (RecursionError, MemoryError):  # tomllib recurses once per nested array or inline table
+        return _raise(1, "nested too deeply to read")
 
 
 def _raise(line: int, message: str) -> Dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -19,6 +20,8 @@ import sarif_om as om
 from mlf_lint import __version__
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.notebook import LineSpot, cell_lines
+from mlf_lint.engine.paths import on_disk
+from mlf_lint.engine.pysource import DecodeError, decode
 from mlf_lint.engine.registry import Rule, all_rules
 from mlf_lint.engine.result import RunResult
 
@@ -153,7 +156,8 @@ def _artifact(path: str) -> om.ArtifactLocation:
 def _uri(path: str) -> str:
     from urllib.parse import quote
 
-    return quote(path.replace("\\", "/"), safe="/")
+    # The file system's bytes, percent-encoded (RFC 3986): a name that is not UTF-8 stays exact.
+    return quote(os.fsencode(on_disk(path)).replace(b"\\", b"/"), safe="/")
 
 
 def _result(f: Finding, index: int, fingerprint: str, sources: SourceCache) -> om.Result:
@@ -235,9 +239,13 @@ class SourceCache:
 
     def _text(self, path: str) -> Optional[str]:
         try:
-            return (self.root / path).read_text(encoding="utf-8", errors="replace")
+            data = (self.root / on_disk(path)).read_bytes()
         except OSError:
             return None
+        try:  # as the lint read it: a PEP 263 file's lines hash as the same text
+            return decode(data, notebook=path.endswith(".ipynb")).text
+        except DecodeError:
+            return data.decode("utf-8", errors="replace")
 
     def line(self, path: str, line: int, cell: Optional[int]) -> Optional[str]:
         if cell is not None:

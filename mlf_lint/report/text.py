@@ -24,17 +24,34 @@ def _line(finding: Finding, color: bool) -> str:
     return f"[bold]{escape(location(finding))}[/bold]: [{style} bold]{finding.code}[/] {escape(finding.message)}"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
 def summary(result: RunResult) -> str:
     count = len(result.findings)
+    checked = f"{_plural(result.files_checked, 'file')} checked"
     if not count:
-        return f"All checks passed ({result.files_checked} files checked)."
+        return f"All checks passed ({checked})."
     severities = Counter(f.severity for f in result.findings)
-    parts = ", ".join(f"{severities[s]} {s}{'s' if severities[s] != 1 else ''}"
-                      for s in ("error", "warning", "note") if severities[s])
-    fixable = sum(1 for f in result.findings if f.fix is not None)
-    extra = f"; {fixable} fixable with --fix" if fixable else ""
-    return (f"Found {count} finding{'s' if count != 1 else ''} ({parts}) in "
-            f"{result.files_checked} files checked{extra}.")
+    parts = ", ".join(_plural(severities[s], s) for s in ("error", "warning", "note") if severities[s])
+    return f"Found {_plural(count, 'finding')} ({parts}) in {checked}." + fixable_line(result)
+
+
+def fixable_line(result: RunResult) -> str:
+    """ruff's "[*] N fixable" line, from each rule's declared fix (no file is parsed for it):
+    safe fixes with `--fix`, the ones that may change results with `--unsafe-fixes` too."""
+    from mlf_lint.engine.registry import all_rules
+
+    rules = all_rules()
+    kinds = Counter(rules[f.code].fix for f in result.findings if f.code in rules)
+    safe, unsafe = kinds["safe"], kinds["unsafe"]
+    if not safe and not unsafe:
+        return ""
+    if not safe:
+        return f"\n[*] {unsafe} fixable with `--fix --unsafe-fixes` (the fixes change results: review them)."
+    more = f" ({unsafe} more with `--fix --unsafe-fixes`)" if unsafe else ""
+    return f"\n[*] {safe} fixable with `--fix`{more}."
 
 
 def render(result: RunResult, color: bool = False) -> str:
