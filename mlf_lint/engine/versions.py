@@ -7,6 +7,7 @@ from typing import NamedTuple, Optional, Tuple
 # With no pin, rules assume these (the newest releases the catalog's tables were checked against).
 NEWEST_KNOWN = {
     "torch": "2.15.0",
+    "torchvision": "0.30.0",
     "lightning": "2.6.6",
     "tensorflow": "2.21.0",
     "keras": "3.15.1",

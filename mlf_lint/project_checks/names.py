@@ -20,7 +20,7 @@ ALIASES = {
     "py-xgboost-gpu": "xgboost",
 }
 # Libraries whose version selects rules (``ProjectFacts.versions`` keys).
-TRACKED = ("torch", "lightning", "tensorflow", "keras", "xgboost")
+TRACKED = ("torch", "torchvision", "lightning", "tensorflow", "keras", "xgboost")
 # Installer tooling: its version does not change what the program computes, so pinning it is not asked for.
 TOOLING = frozenset({"pip", "setuptools", "wheel", "uv", "conda", "mamba"})
 

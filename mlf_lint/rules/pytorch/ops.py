@@ -13,6 +13,7 @@ from mlf_lint.engine.evaluate import argument
 from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
+from mlf_lint.rules.pytorch import tensor_facts
 
 NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
 RAISES = "MLF102"            # no deterministic implementation; RuntimeError under the mode
@@ -20,12 +21,18 @@ RAISES = "MLF102"            # no deterministic implementation; RuntimeError und
 
 @dataclass(frozen=True)
 class Condition:
+    """One argument condition of an entry; see the field list at the top of ops.yaml."""
+
     arg: str
     pos: Optional[int]
     present: Optional[bool] = None
     values: Optional[Tuple[Any, ...]] = None
+    not_values: Optional[Tuple[Any, ...]] = None
     default: Any = ABSENT
     tensor: bool = False
+    length: Optional[Tuple[int, ...]] = None
+    ndim_min: Optional[int] = None
+    maybe_duplicate: bool = False
 
     def holds(self, ctx: ModuleContext, call: ast.Call, shift: int) -> bool:
         pos = None if self.pos is None else self.pos - shift
@@ -35,13 +42,22 @@ class Condition:
         if self.present is not None:
             return (node is not None) == self.present
         if self.tensor:
-            # A tensor source, as opposed to value=<scalar>: anything that is not a literal number.
-            return node is not None and not isinstance(ctx.arg(call, self.arg, pos), (int, float))
+            # A tensor, as opposed to a Python number (value=1.0, repeats=x.shape[1]).
+            return node is not None and not tensor_facts.is_scalar(ctx, node)
+        if self.ndim_min is not None:
+            return node is not None and tensor_facts.ndim_at_least(ctx, node, self.ndim_min)
+        if self.maybe_duplicate:
+            return node is not None and not tensor_facts.unique_indices(ctx, node)
+        if self.length is not None:
+            value = ctx.arg(call, self.arg, pos)
+            return isinstance(value, tuple) and len(value) in self.length
         value = ctx.arg(call, self.arg, pos)
         if value is ABSENT:
             value = self.default
         if value is UNKNOWN or value is ABSENT:
             return False  # not statically known: stay silent rather than guess
+        if self.not_values is not None:
+            return value not in self.not_values
         return value in self.values  # type: ignore[operator]
 
 
@@ -52,6 +68,7 @@ class OpEntry:
     kind: str
     device: str
     torch: str
+    torchvision: str
     conditions: Tuple[Condition, ...]
     method_kw: Optional[str]
     what: str
@@ -61,19 +78,28 @@ class OpEntry:
     integer_ok: bool
 
 
+def _as_tuple(values: Optional[List[Any]]) -> Optional[Tuple[Any, ...]]:
+    """YAML lists as the tuples ``literal`` returns: ``[1, [1, 1]]`` -> ``(1, (1, 1))``."""
+    if values is None:
+        return None
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
 def _entry(data: Dict[str, Any]) -> OpEntry:
     conditions = []
     for cond in data.get("when", ()):
-        values = cond.get("in")
         conditions.append(Condition(
             arg=cond["arg"], pos=cond.get("pos"), present=cond.get("present"),
-            values=tuple(values) if values is not None else None,
+            values=_as_tuple(cond.get("in")), not_values=_as_tuple(cond.get("not_in")),
             default=cond.get("default", ABSENT), tensor=bool(cond.get("tensor", False)),
+            length=_as_tuple(cond.get("length")), ndim_min=cond.get("ndim_min"),
+            maybe_duplicate=bool(cond.get("maybe_duplicate", False)),
         ))
     kind = data["kind"]
     return OpEntry(
-        name=data["name"], code=data.get("code", RAISES if kind == "raises" else NONDETERMINISTIC),
+        name=data["name"], code=data.get("code", NONDETERMINISTIC if kind == "fixable" else RAISES),
         kind=kind, device=data.get("device", "cuda"), torch=data.get("torch", ""),
+        torchvision=data.get("torchvision", ""),
         conditions=tuple(conditions), method_kw=data.get("method_kw"), what=data["what"],
         instead=data["instead"], fixed_by_cudnn=bool(data.get("fixed_by_cudnn", False)),
         backward_only=bool(data.get("backward_only", False)), integer_ok=bool(data.get("integer_ok", False)),
@@ -146,6 +172,8 @@ class OpTableRule(CodeRule):
                 continue
             if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):
                 continue
+            if entry.torchvision and not in_range(ctx.facts.version("torchvision"), entry.torchvision):
+                continue
             if not all(c.holds(ctx, node, shift) for c in entry.conditions):
                 continue
             self._report(ctx, node, entry, shown)
@@ -161,6 +189,11 @@ class OpTableRule(CodeRule):
             ctx.report(node, entry.code,
                        f"{shown} is non-deterministic {where}: {entry.what}. "
                        f"Deterministic mode fixes it: {entry.instead}.")
+        elif entry.kind == "varies":
+            ctx.report(node, entry.code,
+                       f"{shown} has no deterministic implementation {where}: {entry.what}, so results "
+                       f"can differ run to run, and deterministic mode does not change that. "
+                       f"Instead: {entry.instead}.")
         elif mode_on:
             ctx.report(node, entry.code,
                        f"{shown} raises RuntimeError under torch.use_deterministic_algorithms(True), "
