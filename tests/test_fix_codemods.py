@@ -8,6 +8,8 @@ from typing import List
 
 import pytest
 
+from fixture_support import versions
+
 from mlf_lint.engine.check import check_source
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.project import combine, summarize
@@ -20,6 +22,7 @@ CASES = sorted(FIXTURES.glob("*.in.py"))
 
 def findings_of(name: str, source: str) -> List[Finding]:
     facts = combine({name: summarize(source)}, {name: source})
+    facts.versions.update(versions(source))  # a "# fixture: torch=1.8.1" header pins library versions
     # enabled=None: every rule, including those whose rules.yaml entry is still being written
     found, _ = check_source(name, source, facts, None)
     return found

@@ -159,8 +159,10 @@ class RunVaryingSeed(CodeRule):
         if not sources:
             return
         parents = astutil.parents(ctx)
-        tainted: Dict[ast.AST, Dict[str, str]] = {}  # scope -> {variable: source}
+        # scope -> {variable: the run-varying calls its value is built from, in source order}
+        tainted: Dict[ast.AST, Dict[str, List[str]]] = {}
         reported: Set[int] = set()
+        direct: Dict[int, Tuple[ast.AST, List[str]]] = {}  # one seed expression -> all its sources
         for source, qualname in sources:
             child: ast.AST = source
             node: Optional[ast.AST] = parents.get(source)
@@ -169,7 +171,7 @@ class RunVaryingSeed(CodeRule):
                     child, node = node.value, parents.get(node)
                     continue
                 if isinstance(node, ast.Call) and _is_seed_sink(ctx, node, child):
-                    self._report(ctx, child, qualname, reported)
+                    _add(direct.setdefault(id(child), (child, []))[1], qualname)
                     break
                 child, node = node, parents.get(node)
             else:
@@ -178,15 +180,19 @@ class RunVaryingSeed(CodeRule):
                     scope = astutil.enclosing_scope(ctx, node)
                     for target in targets:
                         if isinstance(target, ast.Name):
-                            tainted.setdefault(scope, {})[target.id] = qualname
+                            _add(tainted.setdefault(scope, {}).setdefault(target.id, []), qualname)
+        for arg, names in direct.values():
+            self._report(ctx, arg, names, [], reported)
         self._timestamps(ctx, sources, reported)
-        for scope, names in tainted.items():
-            for call in astutil.calls_in(scope):
-                candidates = list(call.args[:1]) + [kw.value for kw in call.keywords]
-                for arg in candidates:
-                    if isinstance(arg, ast.Name) and arg.id in names and _is_seed_sink(ctx, call, arg) \
-                            and _sees(ctx, arg, scope):
-                        self._report(ctx, arg, names[arg.id], reported)
+        for scope, variables in tainted.items():
+            for variable, names in variables.items():
+                sinks = [arg for call in astutil.calls_in(scope)
+                         for arg in list(call.args[:1]) + [kw.value for kw in call.keywords]
+                         if isinstance(arg, ast.Name) and arg.id == variable and _is_seed_sink(ctx, call, arg)
+                         and _sees(ctx, arg, scope)]
+                if sinks:
+                    sinks.sort(key=lambda a: (a.lineno, a.col_offset))
+                    self._report(ctx, sinks[0], names, sinks[1:], reported)
 
     @staticmethod
     def _timestamps(ctx: ModuleContext, sources: List[Tuple[ast.Call, str]], reported: Set[int]) -> None:
@@ -207,18 +213,30 @@ class RunVaryingSeed(CodeRule):
                        severity="error")
 
     @staticmethod
-    def _report(ctx: ModuleContext, arg: ast.AST, qualname: str, reported: Set[int]) -> None:
+    def _report(ctx: ModuleContext, arg: ast.AST, qualnames: List[str], also: List[ast.AST],
+                reported: Set[int]) -> None:
+        """One finding per seed: at its first use, naming every run-varying part and the other uses."""
         if id(arg) in reported:
             return
-        reported.add(id(arg))
-        if RUN_VARYING[qualname] == "MLF221":
+        reported.update(id(a) for a in [arg, *also])
+        if any(RUN_VARYING[q] == "MLF221" for q in qualnames):
             ctx.report(arg, "MLF221",
                        "a seed computed from tf.timestamp() changes every run, and under "
                        "tf.config.experimental.enable_op_determinism() tf.timestamp raises "
                        "FailedPreconditionError. Use a fixed seed.", severity="error")
             return
-        shown = qualname.replace("datetime.datetime.", "datetime.")
+        shown = [q.replace("datetime.datetime.", "datetime.") + "()" for q in qualnames]
+        parts = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        differ = "differs" if len(shown) == 1 else "differ"
+        lines = sorted({a.lineno for a in also if a.lineno != arg.lineno})
+        elsewhere = f" The same seed is used again on line{'s' if len(lines) > 1 else ''} " \
+            f"{', '.join(map(str, lines))}." if lines else ""
         ctx.report(arg, "MLF002",
-                   f"this seed comes from {shown}(), which differs on every run, so the run can never be "
-                   "repeated. Use a fixed seed (a constant or a command-line option), and log it.",
+                   f"this seed comes from {parts}, which {differ} on every run, so the run can never be "
+                   f"repeated. Use a fixed seed (a constant or a command-line option), and log it.{elsewhere}",
                    severity="error")
+
+
+def _add(names: List[str], qualname: str) -> None:
+    if qualname not in names:
+        names.append(qualname)
