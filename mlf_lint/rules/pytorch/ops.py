@@ -13,6 +13,7 @@ from mlf_lint.engine.evaluate import argument
 from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
+from mlf_lint.rules.general import astutil
 from mlf_lint.rules.pytorch import tensor_facts
 
 NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
@@ -145,6 +146,32 @@ def _integer_input(call: ast.Call, shift: int) -> bool:
     return False
 
 
+def _tests_cuda(test: ast.AST) -> bool:
+    """``x.is_cuda`` (or ``x.device.type == "cuda"``)."""
+    if isinstance(test, ast.Attribute):
+        return test.attr == "is_cuda"
+    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) and \
+        isinstance(test.left, ast.Attribute) and test.left.attr == "type" and \
+        isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value == "cuda"
+
+
+def _cpu_branch(ctx: ModuleContext, node: ast.AST) -> bool:
+    """The call sits where the code has just established that the tensor is not on CUDA:
+    the body of ``if not x.is_cuda:`` or the ``else:`` of ``if x.is_cuda:``."""
+    child = node
+    for up in astutil.ancestors(ctx, node):
+        if isinstance(up, ast.If):
+            test = up.test
+            negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+            inner = test.operand if negated else test  # type: ignore[attr-defined]
+            if _tests_cuda(inner) and (child in up.orelse) != negated:
+                return True
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        child = up
+    return False
+
+
 class OpTableRule(CodeRule):
     codes = (NONDETERMINISTIC, RAISES, "MLF103")
     keywords = ("torch",)
@@ -170,6 +197,8 @@ class OpTableRule(CodeRule):
                 continue  # no backward pass runs under torch.no_grad() / inference_mode()
             if entry.integer_ok and _integer_input(node, shift):
                 continue
+            if entry.device == "cuda" and _cpu_branch(ctx, node):
+                continue  # `if not x.is_cuda:` — the CUDA kernel never runs here
             if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):
                 continue
             if entry.torchvision and not in_range(ctx.facts.version("torchvision"), entry.torchvision):
