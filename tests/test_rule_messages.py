@@ -66,3 +66,9 @@ def test_tf1_session_only_where_the_module_trains() -> None:
     train = infer + "step = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)\n"
     assert [f.code for f in _check({"i.py": infer}, "i.py")] == []
     assert "MLF220" in [f.code for f in _check({"t.py": train}, "t.py")]
+
+
+def test_listings_in_test_modules_are_not_training_results() -> None:
+    source = "import glob\nfirst = glob.glob('configs/*.yaml')[0]\n"
+    assert [f.code for f in _check({"data.py": source}, "data.py")] == ["MLF010"]
+    assert _check({"tests/test_configs.py": source}, "tests/test_configs.py") == []
