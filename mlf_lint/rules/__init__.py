@@ -31,6 +31,7 @@ RULE_CLASSES = (
     "mlf_lint.rules.tensorflow.ops:TfOpTable",
     "mlf_lint.rules.tensorflow.data:DataOrdering",
     "mlf_lint.rules.tensorflow.data:StatefulRandomInParallelMap",
+    "mlf_lint.rules.tensorflow.data:UnseededListFiles",
     "mlf_lint.rules.tensorflow.runtime:UnsupportedRuntime",
     "mlf_lint.rules.tensorflow.runtime:OverwrittenThreadingSetter",
     "mlf_lint.rules.tensorflow.runtime:GeneratorUnderStrategy",
