@@ -72,3 +72,18 @@ def test_listings_in_test_modules_are_not_training_results() -> None:
     source = "import glob\nfirst = glob.glob('configs/*.yaml')[0]\n"
     assert [f.code for f in _check({"data.py": source}, "data.py")] == ["MLF010"]
     assert _check({"tests/test_configs.py": source}, "tests/test_configs.py") == []
+
+
+def test_hash_order_is_silent_where_the_run_fixes_pythonhashseed() -> None:
+    source = "text = open('corpus.txt').read()\nitos = list(set(text.split()))\n"
+
+    def codes(env):
+        facts = ProjectFacts(env_vars={"PYTHONHASHSEED": env} if env else {})
+        findings, _ = check_source("prep.py", source, facts, set(all_rules()))
+        return [f.code for f in findings]
+
+    assert codes([]) == ["MLF011"]
+    assert codes([("Dockerfile", 4, "0")]) == []
+    assert codes([(".github/workflows/train.yml", 12, "42")]) == []
+    assert codes([("prep.py", 1, "0")]) == ["MLF011"]  # os.environ at run time is too late (MLF420)
+    assert codes([("Dockerfile", 4, "random")]) == ["MLF011"]

@@ -40,6 +40,7 @@ class Dispatch:
         self.rules: List[CodeRule] = list(rules)
         self.calls: Dict[str, List[CodeRule]] = defaultdict(list)
         self.methods: Dict[str, List[CodeRule]] = defaultdict(list)
+        self.builtins: Dict[str, List[CodeRule]] = defaultdict(list)
         self.assigns: Dict[str, List[CodeRule]] = defaultdict(list)
         self.assign_prefixes: Dict[str, List[CodeRule]] = defaultdict(list)
         self.assign_attrs: Dict[str, List[CodeRule]] = defaultdict(list)
@@ -50,6 +51,8 @@ class Dispatch:
                 self.calls[name].append(rule)
             for name in rule.methods:
                 self.methods[name].append(rule)
+            for name in rule.builtins:
+                self.builtins[name].append(rule)
             for name in rule.assigns:
                 if name.endswith(".*"):
                     self.assign_prefixes[name[:-2]].append(rule)
@@ -98,6 +101,11 @@ def _visit_call(ctx: ModuleContext, dispatch: Dispatch, node: ast.Call) -> None:
         if rules:
             for rule in rules:
                 rule.on_method(ctx, node, func.attr)
+    elif func.__class__ is ast.Name:
+        rules = dispatch.builtins.get(func.id)  # type: ignore[attr-defined]
+        if rules and func.id not in ctx.imports.local_defs:  # type: ignore[attr-defined]
+            for rule in rules:
+                rule.on_call(ctx, node, "builtins." + func.id)  # type: ignore[attr-defined]
 
 
 def _visit_assign(ctx: ModuleContext, dispatch: Dispatch, targets: List[ast.AST], value: ast.AST) -> None:

@@ -4,7 +4,7 @@ where such a rule found a candidate, so the analyzer's single walk stays the hot
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from mlf_lint.engine.context import ModuleContext
 
@@ -67,3 +67,27 @@ def keyword(call: ast.Call, name: str) -> Optional[ast.keyword]:
 
 def has_star_kwargs(call: ast.Call) -> bool:
     return any(kw.arg is None for kw in call.keywords)
+
+
+def assignment(ctx: ModuleContext, name: ast.Name) -> Tuple[Optional[ast.AST], Optional[int]]:
+    """The value last assigned to ``name`` above its use, in the same function (or module), and
+    the position ``name`` took when the value was unpacked (``_, top = x.topk(k)``: 1)."""
+    scope = enclosing_scope(ctx, name)
+    best: Tuple[Optional[ast.AST], Optional[int]] = (None, None)
+    best_line = -1
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign) and best_line < node.lineno < name.lineno:
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name.id:
+                    best, best_line = (node.value, None), node.lineno
+                elif isinstance(target, (ast.Tuple, ast.List)):
+                    for index, element in enumerate(target.elts):
+                        if isinstance(element, ast.Name) and element.id == name.id:
+                            best, best_line = (node.value, index), node.lineno
+    return best
+
+
+def assigned_value(ctx: ModuleContext, name: ast.Name) -> Optional[ast.AST]:
+    """The value last assigned to ``name`` as a whole (None when it came from unpacking)."""
+    value, index = assignment(ctx, name)
+    return value if index is None else None

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from mlf_lint.engine.context import ABSENT, ModuleContext
 from mlf_lint.rules.general import astutil
 from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.engine.versions import Version
 
 # Functions whose first argument (or any keyword) is a seed.
 SEEDING_FUNCTIONS = frozenset({
@@ -116,7 +117,7 @@ class UnseededGenerator(CodeRule):
                        f"and no global seed reaches it. Pass a seed: {shown}(SEED).")
 
 
-def _is_seed_sink(ctx: ModuleContext, call: ast.Call, arg: ast.AST) -> bool:
+def is_seed_sink(ctx: ModuleContext, call: ast.Call, arg: ast.AST) -> bool:
     """``arg`` is passed as the seed of ``call``."""
     for kw in call.keywords:
         if kw.value is arg:
@@ -170,7 +171,7 @@ class RunVaryingSeed(CodeRule):
                 if isinstance(node, ast.keyword):
                     child, node = node.value, parents.get(node)
                     continue
-                if isinstance(node, ast.Call) and _is_seed_sink(ctx, node, child):
+                if isinstance(node, ast.Call) and is_seed_sink(ctx, node, child):
                     _add(direct.setdefault(id(child), (child, []))[1], qualname)
                     break
                 child, node = node, parents.get(node)
@@ -188,7 +189,7 @@ class RunVaryingSeed(CodeRule):
             for variable, names in variables.items():
                 sinks = [arg for call in astutil.calls_in(scope)
                          for arg in list(call.args[:1]) + [kw.value for kw in call.keywords]
-                         if isinstance(arg, ast.Name) and arg.id == variable and _is_seed_sink(ctx, call, arg)
+                         if isinstance(arg, ast.Name) and arg.id == variable and is_seed_sink(ctx, call, arg)
                          and _sees(ctx, arg, scope)]
                 if sinks:
                     sinks.sort(key=lambda a: (a.lineno, a.col_offset))
@@ -240,3 +241,126 @@ class RunVaryingSeed(CodeRule):
 def _add(names: List[str], qualname: str) -> None:
     if qualname not in names:
         names.append(qualname)
+
+
+# Seeding calls whose argument may be an option that defaults to None, and what None does there.
+_NONE_SEED_EFFECTS = {
+    "random.seed": "random.seed(None) seeds from OS entropy or the clock, so every run draws different numbers",
+    "numpy.random.seed": "np.random.seed(None) seeds from OS entropy, so every run draws different numbers",
+    "numpy.random.default_rng": "np.random.default_rng(None) takes fresh OS entropy, so every run differs",
+    "numpy.random.RandomState": "np.random.RandomState(None) seeds from OS entropy, so every run differs",
+    "random.Random": "random.Random(None) seeds from OS entropy or the clock, so every run differs",
+    "torch.manual_seed": "torch.manual_seed(None) raises TypeError, so the run fails",
+    "torch.random.manual_seed": "torch.manual_seed(None) raises TypeError, so the run fails",
+    "torch.cuda.manual_seed": "torch.cuda.manual_seed(None) raises TypeError, so the run fails",
+    "torch.cuda.manual_seed_all": "torch.cuda.manual_seed_all(None) raises TypeError, so the run fails",
+    "lightning.pytorch.seed_everything": "seed_everything(None) picks a random seed in Lightning before 2.2",
+}
+# Lightning picks 0 instead of a random seed for seed_everything(None) from 2.2 (Lightning#18846).
+_LIGHTNING_FIXED_DEFAULT = "2.2"
+
+
+class SeedMayBeNone(CodeRule):
+    """MLF007: a seed read from a command-line option whose default is None, used unguarded."""
+
+    codes = ("MLF007",)
+    keywords = ("add_argument",)
+    calls = tuple(_NONE_SEED_EFFECTS)
+    wants_end = True
+    _KEY = "MLF007.calls"
+
+    def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
+        seed = node.args[0] if node.args else next((kw.value for kw in node.keywords), None)
+        if isinstance(seed, ast.Attribute) and isinstance(seed.value, ast.Name):
+            ctx.state.setdefault(self._KEY, []).append((node, qualname, seed))
+
+    def on_end(self, ctx: ModuleContext) -> None:
+        calls = ctx.state.get(self._KEY)
+        if not calls:
+            return
+        options = _none_default_options(ctx)
+        if not options:
+            return
+        holders = _parsed_names(ctx)
+        for node, qualname, seed in calls:
+            option = options.get(seed.attr)
+            if option is None or seed.value.id not in holders or _guarded(ctx, node, seed):
+                continue
+            if qualname == "lightning.pytorch.seed_everything" and \
+                    ctx.facts.version("lightning") >= Version.parse(_LIGHTNING_FIXED_DEFAULT):
+                continue  # seed_everything(None) seeds with 0 there: the run repeats
+            ctx.report(seed, "MLF007",
+                       f"{seed.value.id}.{seed.attr} comes from the option {option}, whose default is None, and "
+                       f"{_NONE_SEED_EFFECTS[qualname]} when the option is not given. Give the option a "
+                       "default seed (default=0), or seed only under `if "
+                       f"{seed.value.id}.{seed.attr} is not None:`.")
+
+
+# Names the parsed options usually travel under when handed to a function (def main(args): ...).
+_OPTION_HOLDERS = frozenset({"args", "opt", "opts", "options", "hparams", "hp", "flags", "FLAGS", "cli_args"})
+
+
+def _parsed_names(ctx: ModuleContext) -> Set[str]:
+    """Names bound to ``parser.parse_args()`` / ``parse_known_args()[0]``, and the usual parameter names."""
+    names = set(_OPTION_HOLDERS)
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                isinstance(node.value.func, ast.Attribute) and \
+                node.value.func.attr in ("parse_args", "parse_known_args", "parse_intermixed_args"):
+            for target in node.targets:
+                first = target.elts[0] if isinstance(target, (ast.Tuple, ast.List)) and target.elts else target
+                if isinstance(first, ast.Name):
+                    names.add(first.id)
+    return names
+
+
+def _none_default_options(ctx: ModuleContext) -> Dict[str, str]:
+    """dest -> option string of every ``parser.add_argument`` whose value is None when not given."""
+    found: Dict[str, str] = {}
+    for call in astutil.calls_in(ctx.tree):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "add_argument"):
+            continue
+        flags = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if not flags or not all(f.startswith("-") for f in flags):
+            continue  # a positional argument is always given
+        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        if any(kw.arg is None for kw in call.keywords):
+            continue
+        required = keywords.get("required")
+        if isinstance(required, ast.Constant) and required.value is True:
+            continue
+        default = keywords.get("default")
+        if default is not None and not (isinstance(default, ast.Constant) and default.value is None):
+            continue
+        action = keywords.get("action")
+        if action is not None:
+            continue  # store_true & co. have defaults of their own
+        dest_node = keywords.get("dest")
+        if isinstance(dest_node, ast.Constant) and isinstance(dest_node.value, str):
+            dest = dest_node.value
+        else:
+            long = next((f for f in flags if f.startswith("--")), flags[0])
+            dest = long.lstrip("-").replace("-", "_")
+        found[dest] = flags[0]
+    return found
+
+
+def _guarded(ctx: ModuleContext, call: ast.Call, seed: ast.Attribute) -> bool:
+    """The seed is checked or replaced before use: the call sits under a test that mentions it
+    (``if args.seed is not None:``, ``if args.seed:``), or the module assigns the attribute
+    (``if args.seed is None: args.seed = 0``), or the parser's defaults are set elsewhere."""
+    def mentions(node: ast.AST) -> bool:
+        return any(isinstance(n, ast.Attribute) and n.attr == seed.attr for n in ast.walk(node))
+
+    for up in astutil.ancestors(ctx, call):
+        if isinstance(up, (ast.If, ast.IfExp, ast.While)) and mentions(up.test):
+            return True
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Attribute) and t.attr == seed.attr for t in targets):
+                return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "set_defaults" and any(kw.arg == seed.attr for kw in node.keywords):
+            return True
+    return False

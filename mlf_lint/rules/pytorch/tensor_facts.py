@@ -9,10 +9,11 @@ where it answers at all.
 from __future__ import annotations
 
 import ast
-from typing import Optional, Tuple
+from typing import Optional
 
 from mlf_lint.engine.context import ModuleContext
 from mlf_lint.rules.general import astutil
+from mlf_lint.rules.general.astutil import assigned_value, assignment
 
 # Methods that keep a tensor's number of dimensions (dtype, device and layout changes).
 _SAME_NDIM = frozenset({"float", "double", "half", "bfloat16", "contiguous", "to", "type", "cuda", "cpu",
@@ -37,30 +38,6 @@ _UNIQUE_NAMES = frozenset({"nonzero_tuple"})
 # View-like methods that keep indices unique along the dimension they index.
 _KEEPS_UNIQUE = frozenset({"unsqueeze", "expand", "expand_as", "long", "int", "to", "contiguous", "squeeze",
                            "cuda", "type"})
-
-
-def assignment(ctx: ModuleContext, name: ast.Name) -> Tuple[Optional[ast.AST], Optional[int]]:
-    """The value last assigned to ``name`` above its use, in the same function (or module), and
-    the position ``name`` took when the value was unpacked (``_, top = x.topk(k)``: 1)."""
-    scope = astutil.enclosing_scope(ctx, name)
-    best: Tuple[Optional[ast.AST], Optional[int]] = (None, None)
-    best_line = -1
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Assign) and best_line < node.lineno < name.lineno:
-            for target in node.targets:
-                if isinstance(target, ast.Name) and target.id == name.id:
-                    best, best_line = (node.value, None), node.lineno
-                elif isinstance(target, (ast.Tuple, ast.List)):
-                    for index, element in enumerate(target.elts):
-                        if isinstance(element, ast.Name) and element.id == name.id:
-                            best, best_line = (node.value, index), node.lineno
-    return best
-
-
-def assigned_value(ctx: ModuleContext, name: ast.Name) -> Optional[ast.AST]:
-    """The value last assigned to ``name`` as a whole (None when it came from unpacking)."""
-    value, index = assignment(ctx, name)
-    return value if index is None else None
 
 
 def is_scalar(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
@@ -162,4 +139,4 @@ def _unique_call(ctx: ModuleContext, node: ast.AST) -> bool:
     return isinstance(func, ast.Attribute) and qualname is None and func.attr in _UNIQUE_METHODS
 
 
-__all__ = ["assignment", "assigned_value", "is_scalar", "ndim_at_least", "unique_indices"]
+__all__ = ["is_scalar", "ndim_at_least", "unique_indices"]
