@@ -185,7 +185,7 @@ def _callers_use(ctx: ModuleContext, ret: ast.Return, depth: int) -> str:
     verdict = UNKNOWN
     for call in astutil.calls_in(ctx.tree):
         if _callee(call) == function.name and call is not ret.value and \
-                use_of(ctx, call, depth + 1, collecting_leaks=True) == LEAK:
+                use_of(ctx, call, depth + 1) == LEAK:
             verdict = LEAK
     return verdict
 
