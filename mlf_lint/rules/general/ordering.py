@@ -72,7 +72,75 @@ def _loop_use(ctx: ModuleContext, loop: ast.AST, listing: Optional[ast.AST] = No
                 restored.add(sub.id)
             elif _paired_with_listing(ctx, sub, listing):
                 restored.add(sub.id)
+    restored |= {name for name in collected - restored if _searched_only(ctx, scope, name, end)}
     return UNKNOWN if restored == collected else LEAK
+
+
+def _targets(node: ast.AST) -> set:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _equality_search(loop: ast.AST) -> bool:
+    """``for name, ext, path in entries: if key == name: ...``: every effect of the body sits under
+    an equality test on the loop variable. Entry names in one folder are unique, so at most one
+    entry matches each key and the order of the entries cannot show."""
+    variables = _targets(loop.target)  # type: ignore[attr-defined]
+    for stmt in loop.body:  # type: ignore[attr-defined]
+        if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Compare) and \
+                all(isinstance(op, ast.Eq) for op in stmt.test.ops) and \
+                variables & _targets(stmt.test):
+            continue
+        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AugAssign)) and not any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _ORDERED_EFFECTS
+                for n in ast.walk(stmt)):
+            continue  # bookkeeping that collects nothing
+        return False
+    return True
+
+
+def _searched_only(ctx: ModuleContext, scope: ast.AST, name: str, after: int) -> bool:
+    """The list built from a listing is only searched by equality afterwards, directly or as an
+    element of another list (``all_lists.append(found)`` then ``for found in all_lists: for e in
+    found: if key == e[0]``)."""
+    uses = [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == name and
+            isinstance(n.ctx, ast.Load) and n.lineno > after]
+    if not uses:
+        return False
+    for use in uses:
+        parent = astutil.parents(ctx).get(use)
+        if isinstance(parent, (ast.For, ast.AsyncFor)) and parent.iter is use and _equality_search(parent):
+            continue
+        holder = _appended_to(ctx, use)
+        if holder is not None and _holder_searched(ctx, scope, holder, use.lineno):
+            continue
+        return False
+    return True
+
+
+def _appended_to(ctx: ModuleContext, use: ast.Name) -> Optional[str]:
+    call = astutil.parents(ctx).get(use)
+    if isinstance(call, ast.Call) and use in call.args and isinstance(call.func, ast.Attribute) and \
+            call.func.attr == "append" and isinstance(call.func.value, ast.Name):
+        return call.func.value.id
+    return None
+
+
+def _holder_searched(ctx: ModuleContext, scope: ast.AST, holder: str, after: int) -> bool:
+    """Every later use of ``holder`` iterates it, and searches each element by equality."""
+    uses = [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == holder and
+            isinstance(n.ctx, ast.Load) and n.lineno > after]
+    for use in uses:
+        loop = astutil.parents(ctx).get(use)
+        if isinstance(loop, ast.Call) and isinstance(loop.func, ast.Attribute) and loop.func.attr == "append":
+            continue  # the holder being filled
+        if not (isinstance(loop, (ast.For, ast.AsyncFor)) and loop.iter is use and isinstance(loop.target, ast.Name)):
+            return False
+        element = loop.target.id
+        inner = [n for n in ast.walk(loop) if isinstance(n, (ast.For, ast.AsyncFor)) and
+                 isinstance(n.iter, ast.Name) and n.iter.id == element]
+        if not inner or not all(_equality_search(n) for n in inner):
+            return False
+    return bool(uses)
 
 
 def _paired_with_listing(ctx: ModuleContext, use: ast.Name, listing: Optional[ast.AST]) -> bool:
@@ -102,6 +170,8 @@ def use_of(ctx: ModuleContext, node: ast.AST, depth: int = 0, collecting_leaks: 
         if name in _PASS_THROUGH:
             verdict = use_of(ctx, parent, depth + 1, collecting_leaks, follow_names)
             return LEAK if verdict == UNKNOWN and collecting_leaks and name in ("list", "tuple") else verdict
+        if name == "enumerate" and _unused_index(ctx, parent):
+            return _loop_use(ctx, astutil.parents(ctx)[parent], node)
         if name in _ORDER_SINKS:
             return LEAK
         return UNKNOWN
@@ -131,6 +201,17 @@ def use_of(ctx: ModuleContext, node: ast.AST, depth: int = 0, collecting_leaks: 
         if _is_self_attribute(target):
             return _attribute_use(ctx, target.attr, parent)  # type: ignore[attr-defined]
     return UNKNOWN
+
+
+def _unused_index(ctx: ModuleContext, call: ast.Call) -> bool:
+    """``for i, entry in enumerate(listing)`` whose body never reads ``i``: a plain loop."""
+    loop = astutil.parents(ctx).get(call)
+    if not (isinstance(loop, (ast.For, ast.AsyncFor)) and loop.iter is call and isinstance(loop.target, ast.Tuple)
+            and len(loop.target.elts) == 2 and isinstance(loop.target.elts[0], ast.Name)):
+        return False
+    index = loop.target.elts[0].id
+    return not any(isinstance(n, ast.Name) and n.id == index and isinstance(n.ctx, ast.Load)
+                   for stmt in loop.body for n in ast.walk(stmt))
 
 
 def _name_use(ctx: ModuleContext, name: str, assign: ast.Assign) -> str:
