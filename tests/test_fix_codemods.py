@@ -80,6 +80,8 @@ def test_conflicting_fixes_on_one_node_keep_the_first() -> None:
 
 
 def test_fix_that_would_not_parse_is_dropped() -> None:
+    from dataclasses import replace
+
     from mlf_lint.fix.apply import SourceFixer
 
     source = "import numpy as np\nrng = np.random.default_rng()\n"
@@ -91,7 +93,7 @@ def test_fix_that_would_not_parse_is_dropped() -> None:
 
     duplicate_keyword = [cst.Arg(cst.Name("x"), keyword=cst.Name("a")), cst.Arg(cst.Name("y"), keyword=cst.Name("a"))]
     broken = {node: lambda n: n.with_changes(args=duplicate_keyword)}
-    outcome = fixer.apply([type(candidate)(finding, candidate.fixer, broken, candidate.fix)])
+    outcome = fixer.apply([replace(candidate, plan=broken)])
     assert outcome.source == source and not outcome.applied
     assert "would not parse" in outcome.messages[0]
 

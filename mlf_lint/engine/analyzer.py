@@ -16,6 +16,16 @@ _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                      "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 _EXIT_NO_GRAD = object()
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+class _LeaveScope:
+    """Pushed below a scope's children: popping it makes the enclosing scope current again."""
+
+    __slots__ = ("previous",)
+
+    def __init__(self, previous: ast.AST) -> None:
+        self.previous = previous
 _SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _FIELDS: Dict[type, Tuple[str, ...]] = {}  # pushed below a no-grad region's children; popping it leaves the region
@@ -140,6 +150,7 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
     Call, Assign, AnnAssign = ast.Call, ast.Assign, ast.AnnAssign
     Import, ImportFrom = ast.Import, ast.ImportFrom
     regions = (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef)
+    scopes = _SCOPES
     exit_marker = _EXIT_NO_GRAD
     AST = ast.AST
     leaves = LEAVES
@@ -151,6 +162,12 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
             ctx.no_grad -= 1
             continue
         kind = type(node)
+        if kind is _LeaveScope:
+            ctx.scope = node.previous  # type: ignore[attr-defined]
+            continue
+        if kind in scopes:
+            push(_LeaveScope(ctx.scope))
+            ctx.scope = node
         if kind in regions and _opens_no_grad(ctx, node):
             ctx.no_grad += 1
             push(exit_marker)

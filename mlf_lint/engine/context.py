@@ -57,6 +57,9 @@ class ModuleContext:
         # > 0 inside `with torch.no_grad():` / `torch.inference_mode()` blocks and functions
         # decorated with them: no backward pass can run there.
         self.no_grad = 0
+        # The function, lambda or class the walk is in (the module at top level): rules that look up
+        # a variable's assignment while the walk visits a call search this scope.
+        self.scope: ast.AST = tree
         self._rules = all_rules()
 
     # -- helpers for rules --------------------------------------------------------------------

@@ -51,8 +51,10 @@ def _string_name(name: str) -> bool:
                                                           "_filenames", "_texts"))
 
 
-def is_string(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
-    """A str or bytes value, visibly."""
+def is_string(ctx: ModuleContext, node: ast.AST, scope: ast.AST, depth: int = 0, loops: bool = False) -> bool:
+    """A str or bytes value, visibly (``scope``: the function the expression is in). ``loops``: a
+    name bound by an enclosing loop or comprehension counts by what it iterates (needs the parent
+    map, so only asked where the rest is cheap)."""
     if depth > 4:
         return False
     if isinstance(node, ast.Constant):
@@ -60,9 +62,9 @@ def is_string(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
     if isinstance(node, ast.JoinedStr):
         return True
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-        return is_string(ctx, node.left, depth + 1)
+        return is_string(ctx, node.left, scope, depth + 1)
     if isinstance(node, ast.Subscript):  # name[:-4], path.split("/")[-1]
-        return is_string(ctx, node.value, depth + 1) or _is_split(node.value)
+        return is_string(ctx, node.value, scope, depth + 1) or _is_split(node.value)
     if isinstance(node, ast.Call):
         func = node.func
         if isinstance(func, ast.Name):
@@ -72,12 +74,12 @@ def is_string(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
         return isinstance(func, ast.Attribute) and func.attr in _STRING_METHODS and ctx.resolve(func) is None
     if isinstance(node, (ast.Name, ast.Attribute)):
         if isinstance(node, ast.Name):
-            value = assigned_value(ctx, node)
+            value = assigned_value(ctx, node, scope)
             if value is not None:
-                return is_string(ctx, value, depth + 1) or _read_of_open(value)
-            source = _loop_source(ctx, node)
+                return is_string(ctx, value, scope, depth + 1) or _read_of_open(value)
+            source = _loop_source(ctx, node) if loops else None
             if source is not None:
-                return holds_strings(ctx, source, depth + 1)
+                return holds_strings(ctx, source, scope, depth + 1)
         return _string_name(_name_of(node)) and not _name_of(node).endswith("s")
     return False
 
@@ -108,16 +110,16 @@ def _is_split(node: ast.AST) -> bool:
         node.func.attr in _STRING_SEQUENCE_METHODS
 
 
-def holds_strings(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
+def holds_strings(ctx: ModuleContext, node: ast.AST, scope: ast.AST, depth: int = 0) -> bool:
     """A collection whose elements are visibly str or bytes."""
     if depth > 4:
         return False
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return bool(node.elts) and all(is_string(ctx, e) for e in node.elts)
+        return bool(node.elts) and all(is_string(ctx, e, scope) for e in node.elts)
     if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-        return is_string(ctx, node.elt)
+        return is_string(ctx, node.elt, scope)
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr, ast.Sub, ast.BitXor)):
-        return holds_strings(ctx, node.left, depth + 1) or holds_strings(ctx, node.right, depth + 1)
+        return holds_strings(ctx, node.left, scope, depth + 1) or holds_strings(ctx, node.right, scope, depth + 1)
     if isinstance(node, ast.Call):
         func = node.func
         if _is_split(node):
@@ -126,16 +128,16 @@ def holds_strings(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
         if name in _STRING_SEQUENCE_FUNCTIONS:
             return True
         if isinstance(func, ast.Name) and func.id in _PASS and node.args:
-            return holds_strings(ctx, node.args[0], depth + 1) or \
-                (func.id in ("set", "frozenset") and is_string(ctx, node.args[0], depth + 1))  # set(text): chars
+            return holds_strings(ctx, node.args[0], scope, depth + 1) or \
+                (func.id in ("set", "frozenset") and is_string(ctx, node.args[0], scope, depth + 1))  # set(text)
         if isinstance(func, ast.Attribute) and func.attr in ("union", "intersection", "difference",
                                                               "symmetric_difference"):
-            return holds_strings(ctx, func.value, depth + 1)
+            return holds_strings(ctx, func.value, scope, depth + 1)
         return False
     if isinstance(node, ast.Name):
-        value = assigned_value(ctx, node)
+        value = assigned_value(ctx, node, scope)
         if value is not None:
-            return holds_strings(ctx, value, depth + 1)
+            return holds_strings(ctx, value, scope, depth + 1)
         return _string_name(node.id)
     if isinstance(node, ast.Attribute):
         return _string_name(node.attr)
@@ -176,24 +178,32 @@ class HashRandomization(CodeRule):
 
     def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
         if len(node.args) == 1 and not node.keywords:
-            ctx.state.setdefault(self._KEY, []).append((node, qualname))
+            ctx.state.setdefault(self._KEY, []).append((node, qualname, ctx.scope))
 
     def on_end(self, ctx: ModuleContext) -> None:
         candidates = ctx.state.get(self._KEY)
         if not candidates or hash_seed_fixed(ctx):
             return
         reported = set()
-        for node, qualname in candidates:
+        for node, qualname, scope in candidates:
             if qualname == "builtins.hash":
+                value = node.args[0]
+                if not isinstance(value, (ast.Name, ast.Attribute, ast.JoinedStr, ast.Call, ast.Constant,
+                                          ast.BinOp, ast.Subscript)):
+                    continue  # hash((a, b)) in a __hash__: a tuple of unknown parts
+                if not (is_string(ctx, value, scope, loops=True) or holds_strings(ctx, value, scope)):
+                    continue
                 use = _hash_use(ctx, node)
-                if use and is_string(ctx, node.args[0]) or use and holds_strings(ctx, node.args[0]):
+                if use:
                     ctx.report(node, "MLF011",
                                f"hash() of a str is salted per interpreter start (PYTHONHASHSEED), so {use} "
                                "changes on every run. Use a stable hash: "
                                "zlib.crc32(value.encode()) or int(hashlib.md5(value.encode()).hexdigest(), 16).")
                 continue
+            if not holds_strings(ctx, node, scope):
+                continue  # checked first: it needs no parent map, and most sets are not of strings
             whole = _set_expression(ctx, node)
-            if id(whole) in reported or not holds_strings(ctx, whole):
+            if id(whole) in reported:
                 continue
             if use_of(ctx, whole, collecting_leaks=True) == LEAK or _joined(ctx, whole):
                 reported.add(id(whole))

@@ -197,14 +197,14 @@ class OpTableRule(CodeRule):
                 continue  # no backward pass runs under torch.no_grad() / inference_mode()
             if entry.integer_ok and _integer_input(node, shift):
                 continue
-            if entry.device == "cuda" and _cpu_branch(ctx, node):
-                continue  # `if not x.is_cuda:` — the CUDA kernel never runs here
             if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):
                 continue
             if entry.torchvision and not in_range(ctx.facts.version("torchvision"), entry.torchvision):
                 continue
             if not all(c.holds(ctx, node, shift) for c in entry.conditions):
                 continue
+            if entry.device == "cuda" and _cpu_branch(ctx, node):
+                return  # `if not x.is_cuda:` — the CUDA kernel never runs here (last: it needs the parent map)
             self._report(ctx, node, entry, shown)
             return
 

@@ -4,7 +4,8 @@ known"; the op table reports only on what is known, because a guess is worse tha
 
 Only the enclosing function (or the module, at top level) is searched for the assignment of a
 variable, and only the last assignment above the use counts: a cheap, local view that is right
-where it answers at all.
+where it answers at all. These run while the analyzer's walk is at the call, so ``ctx.scope`` is
+the call's function.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def is_scalar(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
     if isinstance(node, ast.Name):
         if isinstance(ctx.constants.get(node.id), (int, float)):
             return True
-        value = assigned_value(ctx, node)
+        value = assigned_value(ctx, node, ctx.scope)
         return value is not None and is_scalar(ctx, value, depth + 1)
     if isinstance(node, ast.BinOp):
         return is_scalar(ctx, node.left, depth + 1) and is_scalar(ctx, node.right, depth + 1)
@@ -76,7 +77,7 @@ def ndim_at_least(ctx: ModuleContext, node: ast.AST, minimum: int, depth: int = 
     if depth > 5:
         return False
     if isinstance(node, ast.Name):
-        value = assigned_value(ctx, node)
+        value = assigned_value(ctx, node, ctx.scope)
         return value is not None and ndim_at_least(ctx, value, minimum, depth + 1)
     if not isinstance(node, ast.Call):
         return False
@@ -105,7 +106,7 @@ def unique_indices(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
     if isinstance(node, (ast.Tuple, ast.List)):
         return len(node.elts) == 1 and unique_indices(ctx, node.elts[0], depth + 1)
     if isinstance(node, ast.Name):
-        value, index = assignment(ctx, node)
+        value, index = assignment(ctx, node, ctx.scope)
         if value is None:
             return False
         if index is not None:  # _, top = x.topk(k): one output of such a call
