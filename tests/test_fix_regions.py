@@ -7,9 +7,9 @@ from typing import List
 
 import pytest
 
-from mlf_lint.engine.check import check_source
+from mlf_lint.lint.check import check_source
 from mlf_lint.engine.finding import Finding
-from mlf_lint.engine.project import combine, summarize
+from mlf_lint.lint.summaries import combine, summarize
 from mlf_lint.fix.apply import SourceFixer
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "fix").glob("*.in.py"))

@@ -94,3 +94,22 @@ def test_equality_wildcards_are_valid(spec: str) -> None:
 ])
 def test_docs_requirements_are_tooling(rel: str, tooling: bool) -> None:
     assert requirements.is_tooling_file(rel) is tooling
+
+
+def test_template_folders_are_skipped_with_one_note(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    template = tmp_path / "{{cookiecutter.project_slug}}"
+    template.mkdir()
+    (template / "requirements.txt").write_text("{% if cookiecutter.gpu %}torch{% endif %}\n", encoding="utf-8")
+    (template / "train.py").write_text("import os\nfiles = os.listdir('.')[0]\n", encoding="utf-8")
+    (tmp_path / "setup.py").write_text("", encoding="utf-8")
+    (tmp_path / "build.py").write_text("import os\nfiles = os.listdir('.')[0]\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "mlf_lint", ".", "--no-cache"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert "build.py:2" in run.stdout and "{{cookiecutter" not in run.stdout.split("note:")[0]
+    assert run.stdout.count("note: 1 template folder (Jinja / cookiecutter) was not checked") == 1
+    plugin = subprocess.run([sys.executable, "-m", "flake8", "--select", "MLF", str(template / "train.py")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert plugin.stdout == ""  # the plugin agrees: a template file is not read

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from mlf_lint.engine.check import check_source
+from mlf_lint.lint.check import check_source
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
-from mlf_lint.engine.project import combine, summarize
+from mlf_lint.lint.summaries import combine, summarize
 from mlf_lint.engine.registry import all_rules
 
 

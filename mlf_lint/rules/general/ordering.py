@@ -12,7 +12,7 @@ import re
 from typing import List, Optional
 
 from mlf_lint.engine.context import ModuleContext
-from mlf_lint.engine.project import is_test_file
+from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.rules.general import astutil
 

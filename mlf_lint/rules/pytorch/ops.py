@@ -8,58 +8,16 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 
-from mlf_lint.engine.context import ABSENT, UNKNOWN, ModuleContext
+from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.evaluate import argument
-from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
+from mlf_lint.rules import table
 from mlf_lint.rules.general import astutil
 from mlf_lint.rules.pytorch import tensor_facts
 
 NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
 RAISES = "MLF102"            # no deterministic implementation; RuntimeError under the mode
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One argument condition of an entry; see the field list at the top of ops.yaml."""
-
-    arg: str
-    pos: Optional[int]
-    present: Optional[bool] = None
-    values: Optional[Tuple[Any, ...]] = None
-    not_values: Optional[Tuple[Any, ...]] = None
-    default: Any = ABSENT
-    tensor: bool = False
-    length: Optional[Tuple[int, ...]] = None
-    ndim_min: Optional[int] = None
-    maybe_duplicate: bool = False
-
-    def holds(self, ctx: ModuleContext, call: ast.Call, shift: int) -> bool:
-        pos = None if self.pos is None else self.pos - shift
-        if pos is not None and pos < 0:
-            pos = None
-        node = argument(call, self.arg, pos)
-        if self.present is not None:
-            return (node is not None) == self.present
-        if self.tensor:
-            # A tensor, as opposed to a Python number (value=1.0, repeats=x.shape[1]).
-            return node is not None and not tensor_facts.is_scalar(ctx, node)
-        if self.ndim_min is not None:
-            return node is not None and tensor_facts.ndim_at_least(ctx, node, self.ndim_min)
-        if self.maybe_duplicate:
-            return node is not None and not tensor_facts.unique_indices(ctx, node)
-        if self.length is not None:
-            value = ctx.arg(call, self.arg, pos)
-            return isinstance(value, tuple) and len(value) in self.length
-        value = ctx.arg(call, self.arg, pos)
-        if value is ABSENT:
-            value = self.default
-        if value is UNKNOWN or value is ABSENT:
-            return False  # not statically known: stay silent rather than guess
-        if self.not_values is not None:
-            return value not in self.not_values
-        return value in self.values  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
@@ -70,7 +28,7 @@ class OpEntry:
     device: str
     torch: str
     torchvision: str
-    conditions: Tuple[Condition, ...]
+    conditions: Tuple[table.Condition, ...]
     method_kw: Optional[str]
     what: str
     instead: str
@@ -79,29 +37,13 @@ class OpEntry:
     integer_ok: bool
 
 
-def _as_tuple(values: Optional[List[Any]]) -> Optional[Tuple[Any, ...]]:
-    """YAML lists as the tuples ``literal`` returns: ``[1, [1, 1]]`` -> ``(1, (1, 1))``."""
-    if values is None:
-        return None
-    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
-
-
 def _entry(data: Dict[str, Any]) -> OpEntry:
-    conditions = []
-    for cond in data.get("when", ()):
-        conditions.append(Condition(
-            arg=cond["arg"], pos=cond.get("pos"), present=cond.get("present"),
-            values=_as_tuple(cond.get("in")), not_values=_as_tuple(cond.get("not_in")),
-            default=cond.get("default", ABSENT), tensor=bool(cond.get("tensor", False)),
-            length=_as_tuple(cond.get("length")), ndim_min=cond.get("ndim_min"),
-            maybe_duplicate=bool(cond.get("maybe_duplicate", False)),
-        ))
     kind = data["kind"]
     return OpEntry(
         name=data["name"], code=data.get("code", NONDETERMINISTIC if kind == "fixable" else RAISES),
         kind=kind, device=data.get("device", "cuda"), torch=data.get("torch", ""),
         torchvision=data.get("torchvision", ""),
-        conditions=tuple(conditions), method_kw=data.get("method_kw"), what=data["what"],
+        conditions=table.conditions(data), method_kw=data.get("method_kw"), what=data["what"],
         instead=data["instead"], fixed_by_cudnn=bool(data.get("fixed_by_cudnn", False)),
         backward_only=bool(data.get("backward_only", False)), integer_ok=bool(data.get("integer_ok", False)),
     )
@@ -109,16 +51,9 @@ def _entry(data: Dict[str, Any]) -> OpEntry:
 
 @functools.lru_cache(maxsize=None)
 def load_table() -> Tuple[Dict[str, List[OpEntry]], Dict[str, List[OpEntry]]]:
-    raw = read_table(Path(__file__).parent / "ops.yaml")
-    functions: Dict[str, List[OpEntry]] = {}
-    methods: Dict[str, List[OpEntry]] = {}
-    for data in raw:
-        entry = _entry(data)
-        for name in data.get("functions", ()):
-            functions.setdefault(name, []).append(entry)
-        for name in data.get("methods", ()):
-            methods.setdefault(name, []).append(entry)
-    return functions, methods
+    raw = [(data, _entry(data)) for data in table.load(Path(__file__).parent / "ops.yaml")]
+    return (table.index((data.get("functions", ()), entry) for data, entry in raw),
+            table.index((data.get("methods", ()), entry) for data, entry in raw))
 
 
 _INTEGER_DTYPES = frozenset({"int8", "int16", "int32", "int64", "int", "long", "short", "uint8", "bool"})
@@ -201,7 +136,7 @@ class OpTableRule(CodeRule):
                 continue
             if entry.torchvision and not in_range(ctx.facts.version("torchvision"), entry.torchvision):
                 continue
-            if not all(c.holds(ctx, node, shift) for c in entry.conditions):
+            if not table.all_hold(entry.conditions, tensor_facts.TensorArguments(ctx, node, shift)):
                 continue
             if entry.device == "cuda" and _cpu_branch(ctx, node):
                 return  # `if not x.is_cuda:` — the CUDA kernel never runs here (last: it needs the parent map)

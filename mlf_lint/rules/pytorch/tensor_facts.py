@@ -13,6 +13,7 @@ import ast
 from typing import Optional
 
 from mlf_lint.engine.context import ModuleContext
+from mlf_lint.rules import table
 from mlf_lint.rules.general import astutil
 from mlf_lint.rules.general.astutil import assigned_value, assignment
 
@@ -140,4 +141,17 @@ def _unique_call(ctx: ModuleContext, node: ast.AST) -> bool:
     return isinstance(func, ast.Attribute) and qualname is None and func.attr in _UNIQUE_METHODS
 
 
-__all__ = ["is_scalar", "ndim_at_least", "unique_indices"]
+__all__ = ["TensorArguments", "is_scalar", "ndim_at_least", "unique_indices"]
+
+
+class TensorArguments(table.CallArguments):
+    """A call's arguments for the op table, with what the code shows about its tensors."""
+
+    def is_number(self, node: ast.AST, value: object) -> bool:
+        return is_scalar(self.ctx, node)
+
+    def ndim_at_least(self, node: ast.AST, minimum: int) -> bool:
+        return ndim_at_least(self.ctx, node, minimum)
+
+    def unique_indices(self, node: ast.AST) -> bool:
+        return unique_indices(self.ctx, node)

@@ -1,0 +1,165 @@
+"""Op and parameter tables as data: one loader and one ``when:`` grammar for every table (PyTorch and
+TensorFlow ops.yaml, scikit-learn's sklearn.yaml, XGBoost's params.yaml).
+
+An entry's ``when:`` is a list of conditions that must all hold. Each condition names an argument
+and one test::
+
+    {arg: mode, pos: 2, in: [bilinear], default: mean}   its value is one of these (``default``:
+                                                         its value when it is not passed)
+    {arg: nthread, also: [n_jobs], not_in: [1]}          its value is none of these
+    {arg: weights, pos: 1, present: true}                it is passed (or, with false, not)
+    {arg: src, pos: 3, tensor: true}                     it is passed and is not a Python number
+    {arg: pad, pos: 1, length: [2, 6]}                   a literal sequence of one of these lengths
+    {arg: input, pos: 0, ndim_min: 3}                    visibly a tensor of 3 or more dimensions
+    {arg: index, pos: 2, maybe_duplicate: true}          indices that are not unique by construction
+
+``pos`` is the argument's position (each table says what it counts from); ``also`` names other
+spellings of the same argument, tried in order. A value that is not static (a variable, a call)
+keeps an ``in`` condition from holding: the rule stays silent rather than guess; a ``not_in``
+condition holds for it unless ``known: true`` asks for a static value too. Nested lists in ``in`` /
+``not_in`` are tuples (``[1, [1, 1]]`` matches ``1`` and ``(1, 1)``). Each rule reads the values its
+own way (a call's arguments, a params dict) through :class:`Arguments`; what a tensor argument
+visibly is (``tensor``, ``ndim_min``, ``maybe_duplicate``) only an Arguments that reads code can
+tell, and the others answer "not known".
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple, TypeVar
+
+from mlf_lint.engine.context import ModuleContext
+from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument
+from mlf_lint.engine.registry import read_table
+
+T = TypeVar("T")
+
+
+class Arguments:
+    """Where a rule's conditions read argument values from: the node passed (None when absent) and
+    its static value (ABSENT when not passed, UNKNOWN when not static). ``opaque``: arguments may
+    have been passed unseen (``**params``), so an absent one is unknown, not its default."""
+
+    opaque = False
+
+    def node(self, name: str, pos: Optional[int]) -> Optional[ast.AST]:
+        raise NotImplementedError
+
+    def value(self, name: str, pos: Optional[int]) -> Any:
+        raise NotImplementedError
+
+    # What an argument visibly is; the defaults know nothing beyond the literal value.
+    def is_number(self, node: ast.AST, value: Any) -> bool:
+        return isinstance(value, (int, float))
+
+    def ndim_at_least(self, node: ast.AST, minimum: int) -> bool:
+        return False
+
+    def unique_indices(self, node: ast.AST) -> bool:
+        return False
+
+
+class CallArguments(Arguments):
+    """A call's arguments. ``shift``: how many positions the table counts that the call does not
+    pass (a Tensor method's receiver is the table's position 0)."""
+
+    def __init__(self, ctx: ModuleContext, call: ast.Call, shift: int = 0) -> None:
+        self.ctx = ctx
+        self.call = call
+        self.shift = shift
+
+    def _pos(self, pos: Optional[int]) -> Optional[int]:
+        if pos is None or pos - self.shift < 0:
+            return None
+        return pos - self.shift
+
+    def node(self, name: str, pos: Optional[int]) -> Optional[ast.AST]:
+        return argument(self.call, name, self._pos(pos))
+
+    def value(self, name: str, pos: Optional[int]) -> Any:
+        return self.ctx.arg(self.call, name, self._pos(pos))
+
+
+@dataclass(frozen=True)
+class Condition:
+    names: Tuple[str, ...]          # the argument, then its other spellings
+    pos: Optional[int] = None
+    present: Optional[bool] = None
+    values: Optional[Tuple[Any, ...]] = None
+    not_values: Optional[Tuple[Any, ...]] = None
+    default: Any = ABSENT
+    tensor: bool = False
+    known: bool = False             # not_in: the value must also be static
+    length: Optional[Tuple[int, ...]] = None
+    ndim_min: Optional[int] = None
+    maybe_duplicate: bool = False
+
+    @property
+    def arg(self) -> str:
+        return self.names[0]
+
+    @classmethod
+    def from_data(cls, data: Dict[str, Any]) -> "Condition":
+        def values(key: str) -> Optional[Tuple[Any, ...]]:
+            found = data.get(key)
+            if found is None:
+                return None
+            return tuple(tuple(v) if isinstance(v, list) else v for v in found)
+
+        return cls(names=(data["arg"], *data.get("also", ())), pos=data.get("pos"), present=data.get("present"),
+                   values=values("in"), not_values=values("not_in"), default=data.get("default", ABSENT),
+                   tensor=bool(data.get("tensor", False)), known=bool(data.get("known", False)),
+                   length=values("length"), ndim_min=data.get("ndim_min"),
+                   maybe_duplicate=bool(data.get("maybe_duplicate", False)))
+
+    def holds(self, args: Arguments) -> bool:
+        if self.present is not None or self.tensor or self.ndim_min is not None or self.maybe_duplicate:
+            node = next((n for n in (args.node(name, self.pos) for name in self.names) if n is not None), None)
+            if self.present is not None:
+                return (node is not None) == self.present
+            if node is None:
+                return False
+            if self.ndim_min is not None:
+                return args.ndim_at_least(node, self.ndim_min)
+            if self.maybe_duplicate:
+                return not args.unique_indices(node)
+            return not args.is_number(node, args.value(self.arg, self.pos))
+        value = ABSENT
+        for name in self.names:
+            value = args.value(name, self.pos)
+            if value is not ABSENT:
+                break
+        if value is ABSENT:
+            value = UNKNOWN if args.opaque else self.default
+        if self.length is not None:
+            return isinstance(value, tuple) and len(value) in self.length
+        if self.not_values is not None:
+            if self.known and (value is UNKNOWN or value is ABSENT):
+                return False
+            return value is ABSENT or value not in self.not_values  # absent or not static: not one of them
+        if value is UNKNOWN or value is ABSENT:
+            return False  # not statically known: stay silent rather than guess
+        return value in self.values  # type: ignore[operator]
+
+
+def conditions(data: Dict[str, Any]) -> Tuple[Condition, ...]:
+    return tuple(Condition.from_data(cond) for cond in data.get("when", ()))
+
+
+def all_hold(entry_conditions: Iterable[Condition], args: Arguments) -> bool:
+    return all(cond.holds(args) for cond in entry_conditions)
+
+
+def load(path: Path) -> List[Dict[str, Any]]:
+    """A table's entries, in file order."""
+    return list(read_table(path) or ())
+
+
+def index(pairs: Iterable[Tuple[Iterable[str], T]]) -> Dict[str, List[T]]:
+    """Entries by each qualified name they list, in table order."""
+    table: Dict[str, List[T]] = {}
+    for names, entry in pairs:
+        for name in names:
+            table.setdefault(name, []).append(entry)
+    return table
