@@ -44,7 +44,8 @@ def _pins(text: str) -> Tuple[list, list]:
 
 
 def test_dockerfile_comment_is_not_packages() -> None:
-    pins, errors = _pins("FROM python:3.11\nRUN pip install --user tensorboard cmake onnx   # cmake from apt-get is too old\n")
+    pins, errors = _pins("FROM python:3.11\n"
+                         "RUN pip install --user tensorboard cmake onnx   # cmake from apt-get is too old\n")
     assert [p.name for p in pins] == ["tensorboard", "cmake", "onnx"] and errors == []
 
 

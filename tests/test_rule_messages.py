@@ -23,11 +23,12 @@ def test_a_generated_seed_is_reported_once_with_all_its_parts() -> None:
     source = ("import os, random\nfrom datetime import datetime\nimport numpy as np\nimport torch\n"
               "def seed_all_rng(seed=None):\n"
               "    if seed is None:\n"
-              "        seed = os.getpid() + int(datetime.now().strftime('%S%f')) + int.from_bytes(os.urandom(2), 'big')\n"
+              "        seed = (os.getpid() + int(datetime.now().strftime('%S%f'))\n"
+              "                + int.from_bytes(os.urandom(2), 'big'))\n"
               "    np.random.seed(seed)\n    torch.manual_seed(seed)\n    random.seed(seed)\n")
     [finding] = [f for f in _check({"env.py": source}, "env.py") if f.code == "MLF002"]
-    assert finding.line == 8
-    for part in ("os.getpid()", "datetime.now()", "os.urandom()", "lines 9, 10"):
+    assert finding.line == 9
+    for part in ("os.getpid()", "datetime.now()", "os.urandom()", "lines 10, 11"):
         assert part in finding.message
 
 

@@ -1,3 +1,4 @@
+# mlf-lint: noqa  (this file runs the ops on purpose, to show how they dispatch)
 """The dispatch facts the op table rests on, shown on this machine's CPU build of torch.
 
 Where a PyTorch op runs a kernel is decided before the device matters (composite ops, Python
@@ -12,8 +13,9 @@ from typing import Callable, Set
 
 import pytest
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
+pytest.importorskip("torch")
+import torch  # noqa: E402  (after the skip: the module is optional)
+import torch.nn.functional as F  # noqa: E402
 
 
 def _backward_ops(output) -> Set[str]:

@@ -26,6 +26,8 @@ class _LeaveScope:
 
     def __init__(self, previous: ast.AST) -> None:
         self.previous = previous
+
+
 _SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _FIELDS: Dict[type, Tuple[str, ...]] = {}  # pushed below a no-grad region's children; popping it leaves the region

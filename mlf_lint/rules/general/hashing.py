@@ -31,6 +31,8 @@ _STRING_FUNCTIONS = frozenset({"os.path.basename", "os.path.dirname", "os.path.j
 # Calls returning collections of strings.
 _STRING_SEQUENCE_METHODS = frozenset({"split", "splitlines", "readlines", "rsplit"})
 _STRING_SEQUENCE_FUNCTIONS = frozenset({"os.listdir", "glob.glob", "glob.iglob"})
+_STRING_SUFFIXES = ("_names", "_tokens", "_words", "_paths", "_files", "_filenames", "_texts")
+_SET_OPERATIONS = frozenset({"union", "intersection", "difference", "symmetric_difference"})
 _PASS = frozenset({"set", "frozenset", "list", "tuple", "sorted", "reversed"})
 # The environment fixes the hash seed only where it is set before the interpreter starts: in a
 # project file (Dockerfile ENV, MLproject, CI workflow), not by os.environ in the program itself.
@@ -47,8 +49,7 @@ def _name_of(node: ast.AST) -> str:
 
 def _string_name(name: str) -> bool:
     lowered = name.lower()
-    return lowered in _STRING_NAMES or lowered.endswith(("_names", "_tokens", "_words", "_paths", "_files",
-                                                          "_filenames", "_texts"))
+    return lowered in _STRING_NAMES or lowered.endswith(_STRING_SUFFIXES)
 
 
 def is_string(ctx: ModuleContext, node: ast.AST, scope: ast.AST, depth: int = 0, loops: bool = False) -> bool:
@@ -89,7 +90,8 @@ def _read_of_open(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "read" and \
         isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name) and \
         node.func.value.func.id == "open" and not any(
-            isinstance(a, ast.Constant) and isinstance(a.value, str) and "b" in a.value for a in node.func.value.args[1:2])
+            isinstance(a, ast.Constant) and isinstance(a.value, str) and "b" in a.value
+            for a in node.func.value.args[1:2])
 
 
 def _loop_source(ctx: ModuleContext, name: ast.Name) -> Optional[ast.AST]:
@@ -130,8 +132,7 @@ def holds_strings(ctx: ModuleContext, node: ast.AST, scope: ast.AST, depth: int 
         if isinstance(func, ast.Name) and func.id in _PASS and node.args:
             return holds_strings(ctx, node.args[0], scope, depth + 1) or \
                 (func.id in ("set", "frozenset") and is_string(ctx, node.args[0], scope, depth + 1))  # set(text)
-        if isinstance(func, ast.Attribute) and func.attr in ("union", "intersection", "difference",
-                                                              "symmetric_difference"):
+        if isinstance(func, ast.Attribute) and func.attr in _SET_OPERATIONS:
             return holds_strings(ctx, func.value, scope, depth + 1)
         return False
     if isinstance(node, ast.Name):
@@ -160,8 +161,7 @@ def _set_expression(ctx: ModuleContext, node: ast.Call) -> ast.AST:
         if isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.BitAnd, ast.BitOr, ast.Sub, ast.BitXor)):
             current = parent
             continue
-        if isinstance(parent, ast.Attribute) and parent.attr in ("union", "intersection", "difference",
-                                                                 "symmetric_difference"):
+        if isinstance(parent, ast.Attribute) and parent.attr in _SET_OPERATIONS:
             call = parents.get(parent)
             if isinstance(call, ast.Call) and call.func is parent:
                 current = call
@@ -227,7 +227,8 @@ def _hash_use(ctx: ModuleContext, node: ast.Call) -> Optional[str]:
     child: ast.AST = node
     parent = parents.get(node)
     while isinstance(parent, (ast.Call, ast.UnaryOp)) and not _is_seed_call(ctx, parent, child):
-        if isinstance(parent, ast.Call) and not (isinstance(parent.func, ast.Name) and parent.func.id in ("abs", "int")):
+        if isinstance(parent, ast.Call) and not (isinstance(parent.func, ast.Name)
+                                                 and parent.func.id in ("abs", "int")):
             break
         child, parent = parent, parents.get(parent)
     if isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Mod, ast.FloorDiv, ast.BitAnd)) and \

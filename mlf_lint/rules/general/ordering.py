@@ -228,8 +228,8 @@ def _attribute_use(ctx: ModuleContext, attr: str, assign: ast.Assign) -> str:
     cls = next((up for up in astutil.ancestors(ctx, assign) if isinstance(up, ast.ClassDef)), None)
     if cls is None:
         return UNKNOWN
-    uses = [sub for sub in ast.walk(cls)
-            if _is_self_attribute(sub) and sub.attr == attr and isinstance(sub.ctx, ast.Load)]  # type: ignore[attr-defined]
+    uses = [sub for sub in ast.walk(cls)  # type: ignore[attr-defined]
+            if _is_self_attribute(sub) and sub.attr == attr and isinstance(sub.ctx, ast.Load)]
     return _uses_verdict(ctx, uses, lambda use: _sorted_back_attribute(ctx, use, attr))
 
 
@@ -298,10 +298,13 @@ _LISTINGS = {
     "glob.iglob": "glob.iglob", "tensorflow.io.gfile.glob": "tf.io.gfile.glob",
     "tensorflow.io.gfile.listdir": "tf.io.gfile.listdir",
     # TF1 spellings and `import tensorflow.compat.v1 as tf`
-    "tensorflow.compat.v1.io.gfile.glob": "tf.io.gfile.glob", "tensorflow.compat.v1.io.gfile.listdir": "tf.io.gfile.listdir",
+    "tensorflow.compat.v1.io.gfile.glob": "tf.io.gfile.glob",
+    "tensorflow.compat.v1.io.gfile.listdir": "tf.io.gfile.listdir",
     "tensorflow.gfile.Glob": "tf.gfile.Glob", "tensorflow.gfile.ListDirectory": "tf.gfile.ListDirectory",
-    "tensorflow.compat.v1.gfile.Glob": "tf.gfile.Glob", "tensorflow.compat.v1.gfile.ListDirectory": "tf.gfile.ListDirectory",
-    "tensorflow.compat.v2.io.gfile.glob": "tf.io.gfile.glob", "tensorflow.compat.v2.io.gfile.listdir": "tf.io.gfile.listdir",
+    "tensorflow.compat.v1.gfile.Glob": "tf.gfile.Glob",
+    "tensorflow.compat.v1.gfile.ListDirectory": "tf.gfile.ListDirectory",
+    "tensorflow.compat.v2.io.gfile.glob": "tf.io.gfile.glob",
+    "tensorflow.compat.v2.io.gfile.listdir": "tf.io.gfile.listdir",
 }
 
 

@@ -97,8 +97,9 @@ def _worker_side(methods: Dict[str, ast.AST]) -> List[ast.AST]:
             continue
         seen.append(name)
         for node in ast.walk(methods[name]):
-            if isinstance(node, ast.Call) and _is_self_attribute(node.func) and node.func.attr in methods:  # type: ignore[attr-defined]
-                todo.append(node.func.attr)  # type: ignore[attr-defined]
+            func = node.func if isinstance(node, ast.Call) else None
+            if isinstance(func, ast.Attribute) and _is_self_attribute(func) and func.attr in methods:
+                todo.append(func.attr)
     return [methods[name] for name in seen]
 
 

@@ -10,11 +10,8 @@ the call's function.
 from __future__ import annotations
 
 import ast
-from typing import Optional
-
 from mlf_lint.engine.context import ModuleContext
 from mlf_lint.rules import table
-from mlf_lint.rules.general import astutil
 from mlf_lint.rules.general.astutil import assigned_value, assignment
 
 # Methods that keep a tensor's number of dimensions (dtype, device and layout changes).
