@@ -80,8 +80,11 @@ def facts_for_root(root: Path) -> ProjectFacts:
         targets = parse_target_versions(list(config.target_version))
     except ValueError:
         targets = {}
-    folder = cache_folder(root, config.cache_dir)
-    cache = Cache(folder, config.key()) if folder.is_dir() else None
+    try:
+        folder: Optional[Path] = cache_folder(root, config.cache_dir)
+    except ConfigError:
+        folder = None  # a cache-dir outside the project: `mlf-lint` says so; flake8 runs without
+    cache = Cache(folder, config.key()) if folder is not None and folder.is_dir() else None
     facts = project_facts(root, sources, project_files, cache=cache, target_versions=targets)
     if cache is not None:
         cache.save({s.digest for s in sources})
