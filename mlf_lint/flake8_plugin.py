@@ -16,19 +16,21 @@ _FACTS: Dict[Path, object] = {}
 _ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) flake8 process
 
 
-def _project_facts(filename: str):
+def _file_facts(filename: str):
+    """The facts the file is judged under: those of every program of its root that reaches it."""
+    from mlf_lint.engine.paths import relative
     from mlf_lint.lint.discovery import find_root
-    from mlf_lint.lint.facts import facts_for_root
+    from mlf_lint.lint.facts import model_for_root
 
-    folder = Path(filename).resolve().parent
-    root = _ROOTS.get(folder)
+    path = Path(filename).resolve()
+    root = _ROOTS.get(path.parent)
     if root is None:
-        root = _ROOTS[folder] = find_root(folder)
+        root = _ROOTS[path.parent] = find_root(path.parent)
     if root not in _FACTS:
-        # The CLI's cache also serves the plugin: per-file fact summaries and the project's code
-        # facts are keyed by content, so an editor's flake8 run reuses what the last run computed.
-        _FACTS[root] = facts_for_root(root)
-    return _FACTS[root]
+        # The CLI's cache also serves the plugin: per-file summaries and the root's program model
+        # are keyed by content, so an editor's flake8 run reuses what the last run computed.
+        _FACTS[root] = model_for_root(root)
+    return _FACTS[root].for_file(relative(path, root))  # type: ignore[attr-defined]
 
 
 class Plugin:
@@ -70,7 +72,7 @@ class Plugin:
         if any(is_template_dir(part) for part in path.parts[:-1]):
             return  # a template file: the CLI does not read it either (a note says so)
         source = "".join(self.lines)
-        facts = _project_facts(str(path))
+        facts = _file_facts(str(path))
         # Every code runs here; flake8 itself applies --select/--ignore and the default ignores.
         findings, _ = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore[arg-type]
         from mlf_lint.engine.registry import all_rules

@@ -11,15 +11,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from dataclasses import asdict
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple, Union
 
 from mlf_lint import __version__
 from mlf_lint.engine.config import ConfigError
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.facts import FileFacts, ProjectFacts
 
 CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
-CACHE_FILE = "cache-v4.json"
+CACHE_FILE = "cache-v5.json"  # v5: per-file summaries for the program model
 # Every version of the cache file has been one JSON object whose first key is the stamp; a file
 # that does not start so is not the cache's own and is never deleted.
 _OWN_FILE = re.compile(r"cache-v\d+\.json")
@@ -58,7 +57,12 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def fact_digest(facts: ProjectFacts, name: str) -> str:
+def fact_digest(facts: Union[ProjectFacts, FileFacts], name: str) -> str:
+    if isinstance(facts, FileFacts):
+        # Every group's value, with the programs it holds for and the file's quiet functions.
+        parts = [[list(programs), fact_digest(group, name)] for programs, group in facts.groups]
+        blob = json.dumps([parts, list(facts.quiet_functions)]).encode()
+        return hashlib.blake2b(blob, digest_size=8).hexdigest()
     if name.startswith("versions."):
         value: Any = facts.versions.get(name.split(".", 1)[1])
     elif name.startswith("env_vars."):
@@ -68,7 +72,7 @@ def fact_digest(facts: ProjectFacts, name: str) -> str:
     return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
 
 
-def fact_digests(facts: ProjectFacts, names: Iterable[str]) -> Dict[str, str]:
+def fact_digests(facts: Union[ProjectFacts, FileFacts], names: Iterable[str]) -> Dict[str, str]:
     return {name: fact_digest(facts, name) for name in sorted(names)}
 
 
@@ -79,7 +83,7 @@ class Cache:
         self.stamp = f"{__version__}:{config_key}"
         self.entries: Dict[str, Dict[str, Any]] = {}
         self.summaries: Dict[str, Any] = {}
-        self.facts: Dict[str, Any] = {}   # project root -> {"key": digest of its code, "facts": {...}}
+        self.facts: Dict[str, Any] = {}   # project root -> {"key": digest of its code, "model": {...}}
         self.dirty = False
         self._load()
 
@@ -94,18 +98,15 @@ class Cache:
         if isinstance(entries, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
             self.entries, self.summaries, self.facts = entries, summaries, facts
 
-    def code_facts(self, root: str, key: str) -> Optional[ProjectFacts]:
-        """The facts computed from exactly this set of file contents, or None."""
+    def code_model(self, root: str, key: str) -> Optional[Dict[str, Any]]:
+        """The program model (plain data) computed from exactly this set of file contents, or None."""
         entry = self.facts.get(root)
-        if not isinstance(entry, dict) or entry.get("key") != key:
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("model"), dict):
             return None
-        try:
-            return ProjectFacts(**entry["facts"])
-        except (TypeError, KeyError):
-            return None  # an older or damaged entry: recompute
+        return entry["model"]
 
-    def put_code_facts(self, root: str, key: str, facts: ProjectFacts) -> None:
-        self.facts[root] = {"key": key, "facts": asdict(facts)}
+    def put_code_model(self, root: str, key: str, model: Dict[str, Any]) -> None:
+        self.facts[root] = {"key": key, "model": model}
         self.dirty = True
 
     def summary(self, digest: str) -> Optional[Dict[str, Any]]:
@@ -116,7 +117,8 @@ class Cache:
         self.summaries[digest] = summary
         self.dirty = True
 
-    def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[Tuple[list, Optional[str]]]:
+    def lookup(self, rel: str, digest: str, facts: Union[ProjectFacts, FileFacts]
+               ) -> Optional[Tuple[list, Optional[str]]]:
         """The stored findings of an unchanged file, and why it could not be analysed (or None)."""
         entry = self.entries.get(rel)
         if not isinstance(entry, dict) or entry.get("hash") != digest:

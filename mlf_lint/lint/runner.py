@@ -2,6 +2,7 @@
 cache), check project files, apply per-file ignores, and return findings in a stable order."""
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -12,13 +13,14 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 from mlf_lint import project_checks
 from mlf_lint.engine.cache import Cache, cache_folder, fact_digests
 from mlf_lint.engine.config import Config
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.facts import FileFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import relative
 from mlf_lint.engine.result import RunResult
 from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source
-from mlf_lint.lint.discovery import discover, discover_root, find_root, is_code
-from mlf_lint.lint.facts import project_facts
+from mlf_lint.lint.discovery import RootFinder, discover, discover_root, is_code
+from mlf_lint.lint.facts import program_model
+from mlf_lint.lint.programs import ProgramModel
 from mlf_lint.lint.sources import SourceFile, read_source
 from mlf_lint.project_checks.model import ProjectFiles
 
@@ -42,24 +44,29 @@ class Options:
 _WORKER: Dict[str, object] = {}
 
 
-def _init_worker(facts: List[ProjectFacts], enabled: Set[str]) -> None:
+def _init_worker(facts: List[FileFacts], enabled: Set[str]) -> None:
     _WORKER["facts"] = facts
     _WORKER["enabled"] = enabled
 
 
-def _analyse(item: Tuple[str, str, int]) -> Tuple[str, List[dict], List[str], Optional[str]]:
-    rel, text, index = item
+# Trees the fact pass parsed, by file path: forked workers inherit them, so no file is parsed twice.
+_TREES: Dict[Path, ast.Module] = {}
+
+
+def _analyse(item: Tuple[str, str, int, Path]) -> Tuple[str, List[dict], List[str], Optional[str]]:
+    rel, text, index, path = item
     facts = _WORKER["facts"][index]  # type: ignore[index]
-    analysis = _analyse_text(rel, text, facts, _WORKER["enabled"])  # type: ignore[arg-type]
+    analysis = _analyse_text(rel, text, facts, _WORKER["enabled"], path)  # type: ignore[arg-type]
     return rel, [f.to_dict() for f in analysis.findings], sorted(analysis.used), analysis.failure
 
 
-def _analyse_text(rel: str, text: str, facts: ProjectFacts, enabled: Set[str]) -> FileAnalysis:
+def _analyse_text(rel: str, text: str, facts: FileFacts, enabled: Set[str],
+                  path: Optional[Path] = None) -> FileAnalysis:
     if rel.endswith(".ipynb"):
         from mlf_lint.lint.notebook import analyse_notebook
 
         return analyse_notebook(rel, text, facts, enabled)
-    return analyse_source(rel, text, facts, enabled)
+    return analyse_source(rel, text, facts, enabled, tree=_TREES.pop(path, None) if path else None)
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -67,31 +74,38 @@ def _under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _project_facts(options: Options, sources: List[SourceFile], project_files: List[Path],
-                   cache: Optional[Cache], store: ProjectFiles
-                   ) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path]]:
-    """Facts per project root. Each file's root is found from the file (as the flake8 plugin does),
-    and a root's facts come from every code file under it, also those outside the checked paths."""
+def _models(options: Options, sources: List[SourceFile], project_files: List[Path],
+            cache: Optional[Cache], store: ProjectFiles) -> Tuple[Dict[Path, ProgramModel], Dict[Path, Path]]:
+    """The program model of every root, and each file's root (code and project files alike).
+
+    Each file's root is found from the file (as the flake8 plugin does), in one pass with a memo
+    per folder; a root's model comes from every code file under it, also those outside the
+    checked paths. Each file is summarised once per run (summaries are keyed by content)."""
     config = options.config
-    roots: Dict[Path, Path] = {}   # folder -> project root (memo)
+    finder = RootFinder((p.resolve() for p in options.paths), options.root)
     file_root: Dict[Path, Path] = {}
-    for src in sources:
-        folder = src.path.parent
-        if folder not in roots:
-            roots[folder] = find_root(folder)
-        file_root[src.path] = roots[folder]
-    by_root: Dict[Path, ProjectFacts] = {}
+    for path in [*(src.path for src in sources), *project_files]:
+        file_root[path] = finder.root_of(path.parent)
+    roots = sorted(set(file_root.values()))
+    root_set = set(roots)
+    pools: Dict[Path, List[SourceFile]] = {root: [] for root in roots}
+    for src in sources:  # every root above a file sees it (nested roots: the outer one too)
+        for folder in (src.path.parent, *src.path.parent.parents):
+            if folder in root_set:
+                pools[folder].append(src)
     checked = [p.resolve() for p in options.paths]
-    known = {src.path: src for src in sources}
-    for root in sorted(set(file_root.values())):
-        pool = [src for path, src in known.items() if _under(path, root)]
+    known = {src.path for src in sources}
+    by_root: Dict[Path, ProgramModel] = {}
+    memo = _SummaryMemo(cache)
+    for root in roots:
+        pool = pools[root]
         root_project_files = [p for p in project_files if _under(p, root)]
         if not any(_under(root, p) for p in checked if p.is_dir()):
             code, found = discover_root(root, config)
-            pool += [read_source(p, relative(p, options.base)) for p in code if p not in known]
+            pool = pool + [read_source(p, relative(p, options.base)) for p in code if p not in known]
             root_project_files = sorted({*root_project_files, *found})
-        by_root[root] = project_facts(root, pool, root_project_files, cache=cache,
-                                      target_versions=options.target_versions, store=store)
+        by_root[root] = program_model(root, pool, root_project_files, cache=memo,
+                                      target_versions=options.target_versions, trees=_TREES, store=store)
     return by_root, file_root
 
 
@@ -108,15 +122,28 @@ def run(options: Options) -> RunResult:
     if options.use_cache:
         cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
     store = ProjectFiles()  # each project file read and parsed once in this run
-    facts_by_root, file_root = _project_facts(options, sources, project_files, cache, store)
-    roots = sorted(facts_by_root)
-    root_index = {root: i for i, root in enumerate(roots)}
+    _TREES.clear()
+    try:
+        models, file_root = _models(options, sources, project_files, cache, store)
+        result = _run(options, enabled, files, sources, project_files, cache, models, file_root, store)
+        result.notes = _template_note(templates, options.base)
+        return result
+    finally:
+        _TREES.clear()
+
+
+def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[SourceFile],
+         project_files: List[Path], cache: Optional[Cache], models: Dict[Path, ProgramModel],
+         file_root: Dict[Path, Path], store: ProjectFiles) -> RunResult:
+    config = options.config
+    roots = sorted(models)
+    every: List[FileFacts] = []
 
     findings: List[Finding] = []
     unanalysed: List[Tuple[str, str]] = []
-    todo: List[Tuple[str, str, int]] = []
+    todo: List[Tuple[str, str, int, Path]] = []
     digests: Dict[str, str] = {}
-    facts_of: Dict[str, ProjectFacts] = {}
+    facts_of: Dict[str, FileFacts] = {}
     for src in sources:
         if src.text is None:
             unanalysed.append((src.rel, src.problem or "unreadable"))
@@ -125,7 +152,7 @@ def run(options: Options) -> RunResult:
                                         severity="error"))
             continue
         root = file_root[src.path]
-        facts = facts_by_root[root]
+        facts = models[root].for_file(relative(src.path, root))
         facts_of[src.rel] = facts
         digests[src.rel] = src.digest
         cached = cache.lookup(src.rel, src.digest, facts) if cache else None
@@ -135,7 +162,8 @@ def run(options: Options) -> RunResult:
             if failure:
                 unanalysed.append((src.rel, failure))
         else:
-            todo.append((src.rel, src.text, root_index[root]))
+            todo.append((src.rel, src.text, len(every), src.path))
+            every.append(facts)
 
     total, done = len(todo), 0
     jobs = options.jobs or config.jobs or os.cpu_count() or 1
@@ -144,7 +172,7 @@ def run(options: Options) -> RunResult:
 
         context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=([facts_by_root[r] for r in roots], enabled)) as pool:
+                                 initargs=(every, enabled)) as pool:
             results = pool.map(_analyse, todo, chunksize=max(1, min(16, total // (jobs * 4) or 1)))
             for rel, found, used, failure in results:
                 done += 1
@@ -153,21 +181,19 @@ def run(options: Options) -> RunResult:
                 analysis = FileAnalysis([Finding.from_dict(d) for d in found], set(used), failure)
                 _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
     else:
-        for rel, text, index in todo:
-            analysis = _analyse_text(rel, text, facts_by_root[roots[index]], enabled)
+        for rel, text, index, path in todo:
+            analysis = _analyse_text(rel, text, every[index], enabled, path)
             done += 1
             if options.progress:
                 options.progress(done, total)
             _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
 
     if project_files:
-        for root in roots or [options.root]:
-            mine = [p for p in project_files if _under(p, root)
-                    and not any(r != root and _under(r, root) and _under(p, r) for r in roots)]
+        for root in roots:
+            mine = [p for p in project_files if file_root[p] == root]  # each at its nearest root
             if not mine:
                 continue
-            facts = facts_by_root.get(root) or ProjectFacts(
-                env_vars=project_checks.collect_env_vars(root, mine, store))  # no code: the files' own
+            facts = models[root].library
             checked = project_checks.check_project_files(root, mine, facts, store)
             findings += [_rebase(f, root, options.base) for f in checked.findings if f.code in enabled]
             failed = {}  # path -> why: the first failure of each file
@@ -180,7 +206,7 @@ def run(options: Options) -> RunResult:
         cache.save(digests.values())
     return RunResult(root=options.base, findings=findings, files_checked=len(files),
                      unanalysed=sorted(set(unanalysed)), enabled_codes=sorted(enabled),
-                     analysed=sorted(rel for rel, *_ in todo), notes=_template_note(templates, options.base))
+                     analysed=sorted(rel for rel, *_ in todo))
 
 
 def _template_note(templates: List[Path], base: Path) -> List[str]:
@@ -194,7 +220,7 @@ def _template_note(templates: List[Path], base: Path) -> List[str]:
 
 
 def _record(rel: str, analysis: FileAnalysis, findings: List[Finding], unanalysed: List[Tuple[str, str]],
-            cache: Optional[Cache], digests: Dict[str, str], facts: ProjectFacts) -> None:
+            cache: Optional[Cache], digests: Dict[str, str], facts: FileFacts) -> None:
     findings.extend(analysis.findings)
     if analysis.failure:
         unanalysed.append((rel, analysis.failure))
@@ -216,3 +242,30 @@ def _per_file_ignored(finding: Finding, config: Config) -> bool:
     if not config.per_file_ignores:
         return False
     return any(finding.code.startswith(c.upper()) for c in config.ignored_for(finding.path))
+
+
+class _SummaryMemo:
+    """The run's cache, or an in-memory stand-in without one: a file under nested roots (or in
+    several roots' pools) is summarised once per run either way."""
+
+    def __init__(self, cache: Optional[Cache]) -> None:
+        self.cache = cache
+        self.summaries: Dict[str, dict] = {}
+
+    def summary(self, digest: str) -> Optional[dict]:
+        found = self.summaries.get(digest)
+        if found is None and self.cache is not None:
+            found = self.cache.summary(digest)
+        return found
+
+    def put_summary(self, digest: str, summary: dict) -> None:
+        self.summaries[digest] = summary
+        if self.cache is not None:
+            self.cache.put_summary(digest, summary)
+
+    def code_model(self, root: str, key: str) -> Optional[dict]:
+        return self.cache.code_model(root, key) if self.cache is not None else None
+
+    def put_code_model(self, root: str, key: str, model: dict) -> None:
+        if self.cache is not None:
+            self.cache.put_code_model(root, key, model)

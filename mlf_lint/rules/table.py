@@ -12,15 +12,19 @@ and one test::
     {arg: pad, pos: 1, length: [2, 6]}                   a literal sequence of one of these lengths
     {arg: input, pos: 0, ndim_min: 3}                    visibly a tensor of 3 or more dimensions
     {arg: index, pos: 2, maybe_duplicate: true}          indices that are not unique by construction
+    {arg: indices, dtype: integer}                       a tensor it holds has this dtype (a class:
+                                                         floating, integer, bool; or a name: float16);
+                                                         without ``arg``, the operation's first tensor
 
 ``pos`` is the argument's position (each table says what it counts from); ``also`` names other
 spellings of the same argument, tried in order. A value that is not static (a variable, a call)
 keeps an ``in`` condition from holding: the rule stays silent rather than guess; a ``not_in``
 condition holds for it unless ``known: true`` asks for a static value too. Nested lists in ``in`` /
 ``not_in`` are tuples (``[1, [1, 1]]`` matches ``1`` and ``(1, 1)``). Each rule reads the values its
-own way (a call's arguments, a params dict) through :class:`Arguments`; what a tensor argument
-visibly is (``tensor``, ``ndim_min``, ``maybe_duplicate``) only an Arguments that reads code can
-tell, and the others answer "not known".
+own way (a call's arguments, a params dict, an executed operator's recorded arguments for
+``mlf-lint audit``) through :class:`Arguments`; what a tensor argument visibly is (``tensor``,
+``ndim_min``, ``maybe_duplicate``) only an Arguments that reads code can tell, and only the
+recorded arguments know dtypes; the others answer "not known".
 """
 from __future__ import annotations
 
@@ -59,6 +63,21 @@ class Arguments:
     def unique_indices(self, node: ast.AST) -> bool:
         return False
 
+    def dtypes(self, name: Optional[str]) -> Tuple[str, ...]:
+        """The dtypes of the tensors an argument holds (``name`` None: the first tensor); none when
+        they are not known, as in source code."""
+        return ()
+
+
+_INTEGER = frozenset({"uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"})
+
+
+def dtype_class(dtype: str) -> str:
+    """``floating``, ``integer`` or ``bool`` for a dtype name (``float32``, ``int64``, ``bool``)."""
+    if dtype == "bool":
+        return "bool"
+    return "integer" if dtype in _INTEGER else "floating"
+
 
 class CallArguments(Arguments):
     """A call's arguments. ``shift``: how many positions the table counts that the call does not
@@ -94,6 +113,7 @@ class Condition:
     length: Optional[Tuple[int, ...]] = None
     ndim_min: Optional[int] = None
     maybe_duplicate: bool = False
+    dtype: Optional[Tuple[str, ...]] = None
 
     @property
     def arg(self) -> str:
@@ -107,13 +127,19 @@ class Condition:
                 return None
             return tuple(tuple(v) if isinstance(v, list) else v for v in found)
 
-        return cls(names=(data["arg"], *data.get("also", ())), pos=data.get("pos"), present=data.get("present"),
+        dtype = data.get("dtype")
+        names = (data["arg"], *data.get("also", ())) if "arg" in data or "dtype" not in data else ()
+        return cls(names=names, pos=data.get("pos"), present=data.get("present"),
                    values=values("in"), not_values=values("not_in"), default=data.get("default", ABSENT),
                    tensor=bool(data.get("tensor", False)), known=bool(data.get("known", False)),
                    length=values("length"), ndim_min=data.get("ndim_min"),
-                   maybe_duplicate=bool(data.get("maybe_duplicate", False)))
+                   maybe_duplicate=bool(data.get("maybe_duplicate", False)),
+                   dtype=(dtype,) if isinstance(dtype, str) else tuple(dtype) if dtype is not None else None)
 
     def holds(self, args: Arguments) -> bool:
+        if self.dtype is not None:
+            found = args.dtypes(self.names[0] if self.names else None)
+            return any(d in self.dtype or dtype_class(d) in self.dtype for d in found)
         if self.present is not None or self.tensor or self.ndim_min is not None or self.maybe_duplicate:
             node = next((n for n in (args.node(name, self.pos) for name in self.names) if n is not None), None)
             if self.present is not None:
@@ -143,8 +169,9 @@ class Condition:
         return value in self.values  # type: ignore[operator]
 
 
-def conditions(data: Dict[str, Any]) -> Tuple[Condition, ...]:
-    return tuple(Condition.from_data(cond) for cond in data.get("when", ()))
+def conditions(data: Dict[str, Any], key: str = "when") -> Tuple[Condition, ...]:
+    """An entry's conditions: ``when`` for source code, ``aten_when`` for executed operators."""
+    return tuple(Condition.from_data(cond) for cond in data.get(key, ()))
 
 
 def all_hold(entry_conditions: Iterable[Condition], args: Arguments) -> bool:
