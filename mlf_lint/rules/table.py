@@ -11,7 +11,7 @@ and one test::
     {arg: src, pos: 3, tensor: true}                     it is passed and is not a Python number
     {arg: pad, pos: 1, length: [2, 6]}                   a literal sequence of one of these lengths
     {arg: input, pos: 0, ndim_min: 3}                    visibly a tensor of 3 or more dimensions
-    {arg: index, pos: 2, maybe_duplicate: true}          indices that are not unique by construction
+    {arg: index, pos: 2, may_repeat: true}               indices that visibly can repeat (randint, x % n)
     {arg: indices, dtype: integer}                       a tensor it holds has this dtype (a class:
                                                          floating, integer, bool; or a name: float16);
                                                          without ``arg``, the operation's first tensor
@@ -23,7 +23,7 @@ condition holds for it unless ``known: true`` asks for a static value too. Neste
 ``not_in`` are tuples (``[1, [1, 1]]`` matches ``1`` and ``(1, 1)``). Each rule reads the values its
 own way (a call's arguments, a params dict, an executed operator's recorded arguments for
 ``mlf-lint audit``) through :class:`Arguments`; what a tensor argument visibly is (``tensor``,
-``ndim_min``, ``maybe_duplicate``) only an Arguments that reads code can tell, and only the
+``ndim_min``, ``may_repeat``) only an Arguments that reads code can tell, and only the
 recorded arguments know dtypes; the others answer "not known".
 """
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Arguments:
     def ndim_at_least(self, node: ast.AST, minimum: int) -> bool:
         return False
 
-    def unique_indices(self, node: ast.AST) -> bool:
+    def repeating_indices(self, node: ast.AST) -> bool:
         return False
 
     def dtypes(self, name: Optional[str]) -> Tuple[str, ...]:
@@ -112,7 +112,7 @@ class Condition:
     known: bool = False             # not_in: the value must also be static
     length: Optional[Tuple[int, ...]] = None
     ndim_min: Optional[int] = None
-    maybe_duplicate: bool = False
+    may_repeat: bool = False
     dtype: Optional[Tuple[str, ...]] = None
 
     @property
@@ -133,14 +133,14 @@ class Condition:
                    values=values("in"), not_values=values("not_in"), default=data.get("default", ABSENT),
                    tensor=bool(data.get("tensor", False)), known=bool(data.get("known", False)),
                    length=values("length"), ndim_min=data.get("ndim_min"),
-                   maybe_duplicate=bool(data.get("maybe_duplicate", False)),
+                   may_repeat=bool(data.get("may_repeat", False)),
                    dtype=(dtype,) if isinstance(dtype, str) else tuple(dtype) if dtype is not None else None)
 
     def holds(self, args: Arguments) -> bool:
         if self.dtype is not None:
             found = args.dtypes(self.names[0] if self.names else None)
             return any(d in self.dtype or dtype_class(d) in self.dtype for d in found)
-        if self.present is not None or self.tensor or self.ndim_min is not None or self.maybe_duplicate:
+        if self.present is not None or self.tensor or self.ndim_min is not None or self.may_repeat:
             node = next((n for n in (args.node(name, self.pos) for name in self.names) if n is not None), None)
             if self.present is not None:
                 return (node is not None) == self.present
@@ -148,8 +148,8 @@ class Condition:
                 return False
             if self.ndim_min is not None:
                 return args.ndim_at_least(node, self.ndim_min)
-            if self.maybe_duplicate:
-                return not args.unique_indices(node)
+            if self.may_repeat:
+                return args.repeating_indices(node)
             return not args.is_number(node, args.value(self.arg, self.pos))
         value = ABSENT
         for name in self.names:

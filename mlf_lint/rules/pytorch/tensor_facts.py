@@ -124,6 +124,43 @@ def unique_indices(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
     return False
 
 
+# Index producers whose values can repeat by design: random draws with replacement, bucketing.
+_REPEATING_FUNCTIONS = frozenset({"torch.randint", "torch.randint_like", "torch.bucketize", "torch.searchsorted"})
+_REPEATING_METHODS = frozenset({"repeat", "repeat_interleave", "bucketize"})
+
+
+def repeating_indices(ctx: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
+    """Indices that visibly can repeat: ``torch.randint``, ``multinomial(..., replacement=True)``,
+    ``bucketize`` / ``searchsorted``, ``idx % n``, ``idx // k``, ``idx.repeat(...)``, possibly through
+    a variable of the same function or views that keep the values; a tuple holding one."""
+    if depth > 5:
+        return False
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return any(repeating_indices(ctx, e, depth + 1) for e in node.elts)
+    if isinstance(node, ast.Name):
+        value = assigned_value(ctx, node, ctx.scope)
+        return value is not None and repeating_indices(ctx, value, depth + 1)
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, (ast.Mod, ast.FloorDiv))
+    if not isinstance(node, ast.Call):
+        return False
+    qualname = ctx.resolve(node.func)
+    if qualname in _REPEATING_FUNCTIONS:
+        return True
+    if qualname == "torch.multinomial" or (isinstance(node.func, ast.Attribute) and node.func.attr == "multinomial"):
+        replacement = next((kw.value for kw in node.keywords if kw.arg == "replacement"), None)
+        if replacement is None and len(node.args) >= (3 if qualname else 2):
+            replacement = node.args[2 if qualname else 1]
+        return isinstance(replacement, ast.Constant) and replacement.value is True
+    func = node.func
+    if isinstance(func, ast.Attribute) and qualname is None:
+        if func.attr in _REPEATING_METHODS:
+            return True
+        if func.attr in _KEEPS_UNIQUE:
+            return repeating_indices(ctx, func.value, depth + 1)
+    return False
+
+
 def _unique_call(ctx: ModuleContext, node: ast.AST) -> bool:
     if not isinstance(node, ast.Call):
         return False
@@ -138,7 +175,7 @@ def _unique_call(ctx: ModuleContext, node: ast.AST) -> bool:
     return isinstance(func, ast.Attribute) and qualname is None and func.attr in _UNIQUE_METHODS
 
 
-__all__ = ["TensorArguments", "is_scalar", "ndim_at_least", "unique_indices"]
+__all__ = ["TensorArguments", "is_scalar", "ndim_at_least", "repeating_indices", "unique_indices"]
 
 
 class TensorArguments(table.CallArguments):
@@ -150,5 +187,5 @@ class TensorArguments(table.CallArguments):
     def ndim_at_least(self, node: ast.AST, minimum: int) -> bool:
         return ndim_at_least(self.ctx, node, minimum)
 
-    def unique_indices(self, node: ast.AST) -> bool:
-        return unique_indices(self.ctx, node)
+    def repeating_indices(self, node: ast.AST) -> bool:
+        return repeating_indices(self.ctx, node) and not unique_indices(self.ctx, node)
