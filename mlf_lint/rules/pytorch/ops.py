@@ -14,7 +14,6 @@ from mlf_lint.engine.evaluate import argument
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
 from mlf_lint.rules import table
-from mlf_lint.rules.general import astutil
 from mlf_lint.rules.pytorch import tensor_facts
 
 NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
@@ -134,30 +133,65 @@ _CONSUMED = re.compile(r"\s*(?:\[[^\]]*\]\s*|\.(?:%s)\([^()]*\)\s*)*\.(?:%s)\(" 
 _ENCLOSED = re.compile(r"(?:torch\.)?(?:argmax|argmin)\(\s*$")
 
 
-def _tests_cuda(test: ast.AST) -> bool:
-    """``x.is_cuda`` (or ``x.device.type == "cuda"``)."""
-    if isinstance(test, ast.Attribute):
-        return test.attr == "is_cuda"
-    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) and \
-        isinstance(test.left, ast.Attribute) and test.left.attr == "type" and \
-        isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value == "cuda"
+_CUDA_TEST = re.compile(r"""^(not\s+)?\(?\s*[\w.\[\]()]+?(?:\.is_cuda|\.device\.type\s*==\s*["']cuda["'])\s*\)?$""")
+
+
+_TRAILING_COMMENT = re.compile(r"\s+#[^'\"]*$")
 
 
 def _cpu_branch(ctx: ModuleContext, node: ast.AST) -> bool:
-    """The call sits where the code has just established that the tensor is not on CUDA:
-    the body of ``if not x.is_cuda:`` or the ``else:`` of ``if x.is_cuda:``."""
-    child = node
-    for up in astutil.ancestors(ctx, node):
-        if isinstance(up, ast.If):
-            test = up.test
-            negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-            inner = test.operand if negated else test  # type: ignore[attr-defined]
-            if _tests_cuda(inner) and (child in up.orelse) != negated:
-                return True
-        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+    """The call sits where the code has just established that the tensor is not on CUDA: the body
+    of ``if not x.is_cuda:`` or the ``else:`` of ``if x.is_cuda:``. Read from the lines above the
+    call by indentation (no parent map per module), up to the enclosing ``def`` or ``class``."""
+    lines = _lines(ctx)
+    row = node.lineno - 1  # type: ignore[attr-defined]
+    if row >= len(lines):
+        return False
+    level = len(lines[row]) - len(lines[row].lstrip())
+    for number in range(row - 1, -1, -1):
+        text = lines[number]
+        stripped = _TRAILING_COMMENT.sub("", text.strip())
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(text) - len(text.lstrip())
+        if indent >= level:
+            continue
+        level = indent  # a block header around the call
+        if stripped.startswith(("def ", "async def ", "class ")):
             return False
-        child = up
+        if stripped.startswith("if ") and stripped.endswith(":"):
+            test = _CUDA_TEST.match(stripped[3:-1].strip())
+            if test is not None and test.group(1):
+                return True  # if not x.is_cuda:
+        elif stripped == "else:":
+            header = _header_above(lines, number, indent)
+            if header is not None:
+                test = _CUDA_TEST.match(header)
+                if test is not None and not test.group(1):
+                    return True  # if x.is_cuda: ... else:
     return False
+
+
+def _header_above(lines: List[str], row: int, indent: int) -> Optional[str]:
+    """The test of the ``if`` an ``else:`` at ``row`` belongs to (None when it is an ``elif`` chain)."""
+    for number in range(row - 1, -1, -1):
+        text = lines[number]
+        stripped = _TRAILING_COMMENT.sub("", text.strip())
+        if not stripped or stripped.startswith("#") or len(text) - len(text.lstrip()) > indent:
+            continue
+        if stripped.startswith("if ") and stripped.endswith(":"):
+            return stripped[3:-1].strip()
+        return None
+    return None
+
+
+def _reportable(ctx: ModuleContext, entry: OpEntry) -> bool:
+    """The entry's code is enabled and the project does not already make the op deterministic."""
+    if ctx.enabled is not None and entry.code not in ctx.enabled:
+        return False
+    if entry.kind == "fixable":
+        return not (ctx.facts.torch_deterministic or (entry.fixed_by_cudnn and ctx.facts.cudnn_deterministic))
+    return True
 
 
 class OpTableRule(CodeRule):
@@ -191,6 +225,8 @@ class OpTableRule(CodeRule):
                 continue
             if not table.all_hold(entry.conditions, tensor_facts.TensorArguments(ctx, node, shift)):
                 continue
+            if not _reportable(ctx, entry):
+                return
             if entry.device == "cuda" and _cpu_branch(ctx, node):
                 return  # `if not x.is_cuda:` — the CUDA kernel never runs here (last: it needs the parent map)
             self._report(ctx, node, entry, shown)
