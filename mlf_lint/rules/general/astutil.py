@@ -89,17 +89,42 @@ def assignment(ctx: ModuleContext, name: ast.Name, scope: Optional[ast.AST] = No
     if scope is None:
         scope = enclosing_scope(ctx, name)
     best: Tuple[Optional[ast.AST], Optional[int]] = (None, None)
-    best_line = -1
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Assign) and best_line < node.lineno < name.lineno:
-            for target in node.targets:
-                if isinstance(target, ast.Name) and target.id == name.id:
-                    best, best_line = (node.value, None), node.lineno
-                elif isinstance(target, (ast.Tuple, ast.List)):
-                    for index, element in enumerate(target.elts):
-                        if isinstance(element, ast.Name) and element.id == name.id:
-                            best, best_line = (node.value, index), node.lineno
+    for line, value, index in _assignments(ctx, scope).get(name.id, ()):
+        if line >= name.lineno:
+            break
+        best = (value, index)
     return best
+
+
+_ASSIGNMENTS = "_astutil.assignments"
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _assignments(ctx: ModuleContext, scope: ast.AST) -> Dict[str, List[Tuple[int, ast.AST, Optional[int]]]]:
+    """name -> [(line, value, position when unpacked)] of the scope's own assignments, by line; built
+    once per scope (nested functions and classes are scopes of their own)."""
+    table = ctx.state.setdefault(_ASSIGNMENTS, {})
+    found = table.get(id(scope))
+    if found is None:
+        found = table[id(scope)] = {}
+        stack = list(getattr(scope, "body", []) or []) if not isinstance(scope, ast.Lambda) else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _NESTED):
+                continue
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        found.setdefault(target.id, []).append((node.lineno, node.value, None))
+                    elif isinstance(target, (ast.Tuple, ast.List)):
+                        for index, element in enumerate(target.elts):
+                            if isinstance(element, ast.Name):
+                                found.setdefault(element.id, []).append((node.lineno, node.value, index))
+            stack.extend(child for child in ast.iter_child_nodes(node)
+                         if isinstance(child, (ast.stmt, ast.excepthandler)))
+        for entries in found.values():
+            entries.sort(key=lambda entry: entry[0])
+    return found
 
 
 def assigned_value(ctx: ModuleContext, name: ast.Name, scope: Optional[ast.AST] = None) -> Optional[ast.AST]:
