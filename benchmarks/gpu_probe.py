@@ -112,7 +112,42 @@ def cases() -> List[Tuple[str, str, Callable[[], torch.Tensor]]]:
          _embedding_bag("sum", emb_idx)),
         ("ctc-loss", "nn.CTCLoss()", _ctc()),
         ("conv2d", "nn.Conv2d(16, 16, 3)", _module_grad(nn.Conv2d(16, 16, 3), (8, 16, 64, 64))),
+        # Argument-dependent cases (issue #14): the table stays silent where the op is deterministic as called.
+        ("adaptive-avg-pool2d-1", "nn.AdaptiveAvgPool2d(1)", _module_grad(nn.AdaptiveAvgPool2d(1), (8, 16, 64, 64))),
+        ("repeat-interleave-int", "torch.repeat_interleave(x, 2, dim=0)",
+         _grad(lambda x: torch.repeat_interleave(x, 2, dim=0), (4096, 64))),
+        ("repeat-interleave-tensor", "torch.repeat_interleave(x, repeats, dim=0)",
+         _grad(lambda x: torch.repeat_interleave(x, REPEATS, dim=0), (4096, 64))),
+        ("index-put-unique", "x.index_put_((torch.randperm(64),), src)",
+         lambda: torch.zeros(64, device=DEV).index_put_((PERM,), SRC[:64])),
+        ("cross-entropy-spatial", "F.cross_entropy(F.interpolate(x, scale_factor=2), target)", _cross_entropy(True)),
+        ("cross-entropy-classes", "F.cross_entropy(x, target)", _cross_entropy(False)),
+        ("sdpa-backward", "F.scaled_dot_product_attention(q, k, v)", _sdpa()),
     ]
+
+
+REPEATS = torch.randint(1, 4, (4096,), device=DEV)
+PERM = torch.randperm(64, device=DEV)
+
+
+def _cross_entropy(spatial: bool) -> Callable[[], torch.Tensor]:
+    shape = (8, 10, 32, 32) if spatial else (4096, 10)
+    logits = torch.randn(*shape, device=DEV)
+    target = torch.randint(0, 10, (8, 64, 64) if spatial else (4096,), device=DEV)
+    up = (lambda x: F.interpolate(x, scale_factor=2)) if spatial else (lambda x: x)
+    return lambda: F.cross_entropy(up(logits), target, reduction="sum").reshape(1)
+
+
+def _sdpa() -> Callable[[], torch.Tensor]:
+    """bf16 attention on CUDA picks the flash kernel; its backward adds dq in a run-dependent order."""
+    dtype = torch.bfloat16 if DEV == "cuda" else torch.float32
+    q, k, v = (torch.randn(4, 8, 1024, 64, device=DEV, dtype=dtype) for _ in range(3))
+
+    def run() -> torch.Tensor:
+        query = q.clone().requires_grad_(True)
+        F.scaled_dot_product_attention(query, k, v, is_causal=True).float().sum().backward()
+        return query.grad
+    return run
 
 
 def _embedding_bag(mode: str, idx: torch.Tensor) -> Callable[[], torch.Tensor]:

@@ -111,6 +111,10 @@ class Plugin:
             path = Path.cwd() / "stdin.py"
         else:
             path = Path(self.filename)
+        from mlf_lint.lint.discovery import is_template_dir
+
+        if any(is_template_dir(part) for part in path.parts[:-1]):
+            return  # a template file: the CLI does not read it either (a note says so)
         source = "".join(self.lines)
         problem = _undecodable(path, self.lines) if self.filename not in ("stdin", "-", None) else None
         if problem:

@@ -8,6 +8,8 @@ from typing import List
 
 import pytest
 
+from fixture_support import versions
+
 from mlf_lint.lint.check import check_source
 from mlf_lint.engine.finding import Finding
 from mlf_lint.lint.summaries import combine, summarize
@@ -20,6 +22,7 @@ CASES = sorted(FIXTURES.glob("*.in.py"))
 
 def findings_of(name: str, source: str) -> List[Finding]:
     facts = combine({name: summarize(source)}, {name: source})
+    facts.versions.update(versions(source))  # a "# fixture: torch=1.8.1" header pins library versions
     # enabled=None: every rule, including those whose rules.yaml entry is still being written
     found, _ = check_source(name, source, facts, None)
     return found
@@ -77,6 +80,8 @@ def test_conflicting_fixes_on_one_node_keep_the_first() -> None:
 
 
 def test_fix_that_would_not_parse_is_dropped() -> None:
+    from dataclasses import replace
+
     from mlf_lint.fix.apply import SourceFixer
 
     source = "import numpy as np\nrng = np.random.default_rng()\n"
@@ -88,7 +93,7 @@ def test_fix_that_would_not_parse_is_dropped() -> None:
 
     duplicate_keyword = [cst.Arg(cst.Name("x"), keyword=cst.Name("a")), cst.Arg(cst.Name("y"), keyword=cst.Name("a"))]
     broken = {node: lambda n: n.with_changes(args=duplicate_keyword)}
-    outcome = fixer.apply([type(candidate)(finding, candidate.fixer, broken, candidate.fix)])
+    outcome = fixer.apply([replace(candidate, plan=broken)])
     assert outcome.source == source and not outcome.applied
     assert "would not parse" in outcome.messages[0]
 

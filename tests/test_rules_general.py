@@ -126,7 +126,8 @@ def test_every_op_and_parameter_table_speaks_one_condition_grammar() -> None:
 
     from mlf_lint.engine.registry import PACKAGE_ROOT
 
-    keys = {"arg", "also", "pos", "in", "not_in", "default", "present", "tensor"}
+    keys = {"arg", "also", "pos", "in", "not_in", "known", "default", "present", "tensor", "length", "ndim_min",
+            "may_repeat"}
     tables = ["rules/pytorch/ops.yaml", "rules/tensorflow/ops.yaml", "rules/general/sklearn.yaml",
               "rules/xgboost/params.yaml"]
     for rel in tables:
@@ -134,7 +135,7 @@ def test_every_op_and_parameter_table_speaks_one_condition_grammar() -> None:
             assert "backprop_only" not in entry, rel  # one spelling: backward_only
             for condition in entry.get("when", ()):
                 assert set(condition) <= keys and "arg" in condition, (rel, condition)
-                tests = {"in", "not_in", "present", "tensor"} & set(condition)
+                tests = {"in", "not_in", "present", "tensor", "length", "ndim_min", "may_repeat"} & set(condition)
                 assert len(tests) == 1, (rel, condition)
 
 

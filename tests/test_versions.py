@@ -14,11 +14,11 @@ PROJECTS = Path(__file__).parent / "fixtures" / "projects"
 
 
 @pytest.mark.parametrize("name,expected", [
-    ("conda", {"torch": "2.1.0", "lightning": "2.1.3"}),   # environment.yml wins over requirements.txt
+    ("conda", {"torch": "2.1.0", "torchvision": "0.16.0", "lightning": "2.1.3"}),   # environment.yml wins
     ("pip", {"torch": "1.13.1"}),
     ("docker", {"torch": "2.1.0", "xgboost": "2.0.3"}),
     ("mlproject", {"torch": "1.13.1"}),
-    ("mlf-core", {"torch": "1.13.1", "lightning": "1.8.6"}),
+    ("mlf-core", {"torch": "1.13.1", "torchvision": "0.14.1", "lightning": "1.8.6"}),
     ("clean", {"torch": "2.1.2", "lightning": "2.1.3"}),
 ])
 def test_pinned_versions_of_samples(name: str, expected: dict) -> None:

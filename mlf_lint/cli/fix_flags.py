@@ -114,11 +114,19 @@ def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
             finish(EXIT_OK)
         if applied or pinned:
             result = rerun()
-    if flags.applies or flags.show_fixes or fmt in FIX_AWARE_FORMATS:
-        from mlf_lint.fix.session import attach_fixes
+    if (flags.applies or flags.show_fixes or fmt in FIX_AWARE_FORMATS) and _any_fixable(result):
+        from mlf_lint.fix.session import attach_fixes  # LibCST: imported only when something can be fixed
 
         result = attach_fixes(result)
     return result
+
+
+def _any_fixable(result: RunResult) -> bool:
+    """A finding whose rule has a fix (rules.yaml ``fix:``, kept equal to the fixer registry by a test)."""
+    from mlf_lint.engine.registry import all_rules
+
+    rules = all_rules()
+    return any(rules[f.code].fix != "none" for f in result.findings if f.code in rules)
 
 
 def _add_pins(plan: Any, result: RunResult, flags: FixFlags) -> int:

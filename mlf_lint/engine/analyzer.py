@@ -16,6 +16,18 @@ from mlf_lint.engine.training import inference_name, off_training_path, opens_no
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _EXIT_NO_GRAD = object()
 _ENTER_NO_GRAD = object()
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+class _LeaveScope:
+    """Pushed below a scope's children: popping it makes the enclosing scope current again."""
+
+    __slots__ = ("previous",)
+
+    def __init__(self, previous: ast.AST) -> None:
+        self.previous = previous
+
+
 _SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _FIELDS: Dict[type, Tuple[str, ...]] = {}  # pushed below a no-grad region's children; popping it leaves the region
@@ -37,6 +49,7 @@ class Dispatch:
         self.rules: List[CodeRule] = list(rules)
         self.calls: Dict[str, List[CodeRule]] = defaultdict(list)
         self.methods: Dict[str, List[CodeRule]] = defaultdict(list)
+        self.builtins: Dict[str, List[CodeRule]] = defaultdict(list)
         self.assigns: Dict[str, List[CodeRule]] = defaultdict(list)
         self.assign_prefixes: Dict[str, List[CodeRule]] = defaultdict(list)
         self.assign_attrs: Dict[str, List[CodeRule]] = defaultdict(list)
@@ -47,6 +60,8 @@ class Dispatch:
                 self.calls[name].append(rule)
             for name in rule.methods:
                 self.methods[name].append(rule)
+            for name in rule.builtins:
+                self.builtins[name].append(rule)
             for name in rule.assigns:
                 if name.endswith(".*"):
                     self.assign_prefixes[name[:-2]].append(rule)
@@ -95,6 +110,11 @@ def _visit_call(ctx: ModuleContext, dispatch: Dispatch, node: ast.Call) -> None:
         if rules:
             for rule in rules:
                 rule.on_method(ctx, node, func.attr)
+    elif func.__class__ is ast.Name:
+        rules = dispatch.builtins.get(func.id)  # type: ignore[attr-defined]
+        if rules and func.id not in ctx.imports.local_defs:  # type: ignore[attr-defined]
+            for rule in rules:
+                rule.on_call(ctx, node, "builtins." + func.id)  # type: ignore[attr-defined]
 
 
 def _visit_assign(ctx: ModuleContext, dispatch: Dispatch, targets: List[ast.AST], value: ast.AST) -> None:
@@ -133,6 +153,7 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
     Call, Assign, AnnAssign = ast.Call, ast.Assign, ast.AnnAssign
     Import, ImportFrom = ast.Import, ast.ImportFrom
     regions = (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef)
+    scopes = _SCOPES
     exit_marker, enter_marker = _EXIT_NO_GRAD, _ENTER_NO_GRAD
     If = ast.If
     AST = ast.AST
@@ -148,6 +169,12 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
             ctx.no_grad += 1
             continue
         kind = type(node)
+        if kind is _LeaveScope:
+            ctx.scope = node.previous  # type: ignore[attr-defined]
+            continue
+        if kind in scopes:
+            push(_LeaveScope(ctx.scope))
+            ctx.scope = node
         if kind in regions and _opens_no_grad(ctx, node):
             ctx.no_grad += 1
             push(exit_marker)

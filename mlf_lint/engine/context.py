@@ -61,6 +61,9 @@ class ModuleContext:
         self.quiet_functions: FrozenSet[str] = frozenset()
         # The module's path says no backward pass runs in it (tests, data, evaluation, ...).
         self.off_training_path = False
+        # The function, lambda or class the walk is in (the module at top level): rules that look up
+        # a variable's assignment while the walk visits a call search this scope.
+        self.scope: ast.AST = tree
         self._rules = all_rules()
 
     # -- helpers for rules --------------------------------------------------------------------

@@ -19,3 +19,5 @@ class RunResult:
     enabled_codes: List[str] = field(default_factory=list)
     # Files analysed in this run rather than taken from the cache (relative paths, sorted).
     analysed: List[str] = field(default_factory=list)
+    # One-line remarks about the run itself (template folders not read), shown by the text report.
+    notes: List[str] = field(default_factory=list)

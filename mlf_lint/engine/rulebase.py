@@ -18,6 +18,9 @@ class CodeRule:
     calls: Tuple[str, ...] = ()
     # Method names on receivers that are not imported modules (x.index_add_(...)).
     methods: Tuple[str, ...] = ()
+    # Builtin functions called by their bare name and not shadowed in the module (set, hash);
+    # on_call receives them as "builtins.set".
+    builtins: Tuple[str, ...] = ()
     # Canonical qualified names assigned to (torch.backends.cudnn.benchmark = ...); a trailing
     # ".*" listens to every attribute of that object.
     assigns: Tuple[str, ...] = ()

@@ -14,6 +14,7 @@ from typing import Mapping, Optional, Tuple
 # With no pin, rules assume these (the newest releases the op tables were checked against).
 NEWEST_KNOWN = {
     "torch": "2.15.0",
+    "torchvision": "0.30.0",
     "lightning": "2.6.6",
     "tensorflow": "2.21.0",
     "keras": "3.15.1",

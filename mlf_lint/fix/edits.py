@@ -35,6 +35,9 @@ class Fixer:
     description: str
     target: Type[cst.CSTNode]   # the node type the rule's finding points at
     plan: Callable[[cst.CSTNode, FixContext], Optional[Plan]]
+    # "statement": the plan only looks inside the statement around the finding; "module": it looks
+    # at the statements around it (siblings in the block), so it is given the whole module.
+    reach: str = "statement"
 
 
 # -- predicates -----------------------------------------------------------------------------------

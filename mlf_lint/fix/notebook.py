@@ -20,11 +20,13 @@ _MASK_LINE = re.compile(r"^#mlf-lint-magic:(\d+)(\r\n|\r|\n)?$")
 
 def _mask(source: str) -> Tuple[str, List[str]]:
     masked, magics = [], []
+    continued = False  # a magic ending in a backslash goes on on the next line (`!wget \`)
     for line in split_lines(source):
-        if _MAGIC.match(line):
-            eol = line[len(line.rstrip("\r\n")):]
-            masked.append(_MASK.format(len(magics)) + eol)
-            magics.append(line.rstrip("\r\n"))
+        if continued or _MAGIC.match(line):
+            text = line.rstrip("\r\n")
+            masked.append(_MASK.format(len(magics)) + line[len(text):])
+            magics.append(text)
+            continued = text.rstrip().endswith("\\")
         else:
             masked.append(line)
     return "".join(masked), magics

@@ -73,6 +73,15 @@ class RootFinder:
         return folder
 
 
+# A folder named with Jinja syntax is a template (cookiecutter's {{cookiecutter.project_slug}}): its
+# files only mean something once rendered, so they are not read as code or project files.
+TEMPLATE_MARKERS = ("{{", "{%")
+
+
+def is_template_dir(name: str) -> bool:
+    return any(marker in name for marker in TEMPLATE_MARKERS)
+
+
 def is_code(path: Path) -> bool:
     return path.suffix in CODE_SUFFIXES
 
@@ -108,8 +117,10 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
 
 
 def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect_gitignore: bool = True,
-             project_file: Optional[Callable[[Path], bool]] = None) -> List[Path]:
-    """Files to check, sorted. Paths named explicitly are always checked (like ruff/flake8)."""
+             project_file: Optional[Callable[[Path], bool]] = None,
+             templates: Optional[List[Path]] = None) -> List[Path]:
+    """Files to check, sorted. Paths named explicitly are always checked (like ruff/flake8).
+    Template folders are not walked; ``templates`` collects the ones skipped."""
     exclude = list(exclude)
     found: List[Path] = []
     walked: List[Path] = []
@@ -128,6 +139,10 @@ def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect
                 if d in SKIP_DIRS or (d.startswith(".") and d != ".github") or _is_virtualenv(here / d):
                     continue
                 if exclude and _excluded(relative(here / d, root), exclude):
+                    continue
+                if is_template_dir(d):
+                    if templates is not None:
+                        templates.append(here / d)
                     continue
                 keep.append(d)
             dirnames[:] = keep

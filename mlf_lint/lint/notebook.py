@@ -33,13 +33,19 @@ def python_lines(source: str) -> List[str]:
     if lines and lines[0].lstrip().startswith("%%"):
         return [""] * len(lines)
     out = []
+    continued = False  # the line before was IPython syntax ending in a backslash (`!wget \`)
     for line in lines:
+        if continued:
+            out.append("")  # the rest of that shell or magic command
+            continued = line.rstrip().endswith("\\")
+            continue
         assigned = _ASSIGNED_MAGIC.match(line)
+        magic = None if assigned else _MAGIC.match(line) or _HELP.match(line)
         if assigned:
             out.append(assigned.group(1) + "None")
-            continue
-        magic = _MAGIC.match(line) or _HELP.match(line)
-        out.append(magic.group(1) + "pass" if magic else line)
+        else:
+            out.append(magic.group(1) + "pass" if magic else line)
+        continued = bool(assigned or magic) and line.rstrip().endswith("\\")
     return out
 
 

@@ -119,8 +119,9 @@ def _models(options: Options, sources: List[SourceFile], project_files: List[Pat
 def run(options: Options) -> RunResult:
     config = options.config
     enabled = config.enabled_codes()
+    templates: List[Path] = []
     files = discover(options.paths, options.root, [*config.exclude, *config.extend_exclude],
-                     config.respect_gitignore, project_checks.is_project_file)
+                     config.respect_gitignore, project_checks.is_project_file, templates)
     code_files = [p for p in files if is_code(p)]
     project_files = [p for p in files if not is_code(p)]
     sources = [read_source(p, relative(p, options.base)) for p in code_files]
@@ -131,7 +132,9 @@ def run(options: Options) -> RunResult:
     _TREES.clear()
     try:
         models, file_root = _models(options, sources, project_files, cache, store)
-        return _run(options, enabled, files, sources, project_files, cache, models, file_root, store)
+        result = _run(options, enabled, files, sources, project_files, cache, models, file_root, store)
+        result.notes = _template_note(templates, options.base)
+        return result
     finally:
         _TREES.clear()
 
@@ -211,6 +214,16 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
     return RunResult(root=options.base, findings=findings, files_checked=len(files),
                      unanalysed=sorted(set(unanalysed)), enabled_codes=sorted(enabled),
                      analysed=sorted(rel for rel, *_ in todo))
+
+
+def _template_note(templates: List[Path], base: Path) -> List[str]:
+    if not templates:
+        return []
+    shown = ", ".join(relative(t, base) for t in sorted(templates)[:3]) + (", ..." if len(templates) > 3 else "")
+    many = len(templates) != 1
+    return [f"{len(templates)} template folder{'s' if many else ''} (Jinja / cookiecutter) {'were' if many else 'was'} "
+            f"not checked: {'their' if many else 'its'} files mean something only once rendered ({shown}). "
+            "Lint a rendered project instead."]
 
 
 def _record(rel: str, analysis: FileAnalysis, findings: List[Finding], unanalysed: List[Tuple[str, str]],

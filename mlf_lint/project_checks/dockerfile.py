@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from mlf_lint.project_checks import shell
 from mlf_lint.project_checks.images import split_image
 from mlf_lint.project_checks.names import canonical
 from mlf_lint.project_checks.specs import Pin, SpecError, parse_conda, parse_pip, url_kind
@@ -33,6 +34,17 @@ class Instruction:
     args: str
     line: int
     physical: List[Tuple[int, str]] = field(default_factory=list)
+    # (offset in args, physical line) where each physical line's text starts in ``args``
+    starts: List[Tuple[int, int]] = field(default_factory=list)
+
+    def line_at(self, offset: int) -> int:
+        """The physical line holding the character at ``offset`` of ``args``."""
+        line = self.line
+        for start, number in self.starts:
+            if start > offset:
+                break
+            line = number
+        return line
 
     def line_of(self, needle: str, after: int = 0) -> int:
         """The physical line (at or after ``after``) that contains ``needle``; the first line otherwise."""
@@ -78,6 +90,7 @@ def instructions(text: str) -> List[Instruction]:
         else:
             current.physical.append((number, raw))
             body = raw.rstrip()
+        current.starts.append((len(current.args), number))
         if body.endswith(escape):
             current.args += body[:-1] + " "
             continue
@@ -168,7 +181,8 @@ def _assignments(args: str, legacy: bool) -> Dict[str, str]:
 
 
 def install_pins(parsed: List[Instruction], path: str) -> Tuple[List[Pin], List[Tuple[int, str]]]:
-    """Packages named on ``pip install`` / ``conda install`` command lines in RUN instructions."""
+    """Packages named on ``pip install`` / ``uv pip install`` / ``conda install`` commands in RUN
+    instructions, read through the shell lexer (comments, quotes, ``$(...)``, ``&&``/``;``)."""
     variables: Dict[str, str] = {}
     pins: List[Pin] = []
     errors: List[Tuple[int, str]] = []
@@ -177,63 +191,83 @@ def install_pins(parsed: List[Instruction], path: str) -> Tuple[List[Pin], List[
             variables.update(_assignments(ins.args, legacy=ins.keyword == "ENV"))
         if ins.keyword != "RUN":
             continue
-        command = re.sub(r"^(--\S+\s+)*", "", ins.args)  # RUN --mount=... flags
-        cursor = ins.line
-        for segment in re.split(r"&&|\|\||;|\|", command):
-            cursor = _segment_pins(segment, ins, path, variables, pins, errors, cursor)
+        # A Jinja / cookiecutter placeholder ({{ x }}, {% if %}) becomes one opaque word of the same length.
+        args = _JINJA.sub(lambda m: "{" * len(m.group(0)), ins.args)
+        for index, command in enumerate(shell.split(args).commands):
+            words = command.words
+            if index == 0:  # RUN --mount=... --network=... flags of the instruction itself
+                while words and words[0].text.startswith("--") and not words[0].quoted:
+                    words = words[1:]
+            _command_pins(words, ins, path, variables, pins, errors)
     return pins, errors
 
 
-def _segment_pins(segment: str, ins: Instruction, path: str, variables: Dict[str, str],
-                  pins: List[Pin], errors: List[Tuple[int, str]], cursor: int) -> int:
-    """Pins of one shell command; returns the line the command ends on, where the next one starts."""
-    try:
-        tokens = shlex.split(segment)
-    except ValueError:
-        tokens = segment.split()
-    manager = _installer(tokens)
-    if manager is None:
-        words = segment.split()
-        return ins.line_of(words[-1], cursor) if words else cursor
-    install_at = tokens.index("install") if "install" in tokens else tokens.index("create")
-    anchor = ins.line_of(tokens[install_at], cursor)
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+# Words in front of the program: `sudo`, `env`, `time`, and `NAME=value` assignments.
+_PREFIXES = frozenset({"sudo", "env", "time", "nice", "exec", "command"})
+
+
+def _command_pins(words: List[shell.Word], ins: Instruction, path: str, variables: Dict[str, str],
+                  pins: List[Pin], errors: List[Tuple[int, str]]) -> None:
+    while words and (words[0].text in _PREFIXES or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0].text)):
+        words = words[1:]
+    found = _installer([w.text for w in words])
+    if found is None:
+        return
+    manager, install_at = found
     skip_next = False
     value_options = _PIP_VALUE_OPTIONS | _PIP_FILE_OPTIONS if manager == "pip" else _CONDA_VALUE_OPTIONS
-    for token in tokens[install_at + 1:]:
+    for word in words[install_at + 1:]:
+        token = word.text
         if skip_next:
             skip_next = False
             continue
-        if token.startswith("-"):
+        if token.startswith("-") and not word.quoted or token.startswith("--"):
             skip_next = token in value_options
             continue
+        if _template(token):
+            continue  # a Jinja / cookiecutter placeholder: the file is rendered before it is built
         spec = substitute(token, variables)
-        if "$" in spec or spec.startswith((".", "/", "~")) or (
+        if "$" in spec or "`" in spec or spec.startswith((".", "/", "~")) or (
                 spec.endswith((".whl", ".tar.gz", ".zip")) and "://" not in spec):
-            continue  # a build argument we cannot resolve, or a local path: not a registry pin
-        line = anchor = ins.line_of(token, anchor)
+            continue  # a value known only at run time, or a local path: not a registry pin
+        line = ins.line_at(word.offset)
         try:
-            if "://" in spec:
-                pins.append(Pin(spec, url_kind(spec), None, path, line, spec))
+            if "://" in spec and "@" not in spec.split("://", 1)[0]:
+                pins.append(Pin(_url_name(spec), url_kind(spec), None, path, line, spec))
             elif manager == "pip":
                 pins.append(parse_pip(spec, path, line))
             else:
                 pins.append(parse_conda(spec, path, line))
         except SpecError as exc:
             errors.append((line, str(exc)))
-    return anchor
 
 
-def _installer(tokens: List[str]) -> Optional[str]:
-    """"pip" or "conda" when the tokens run a package install; None otherwise."""
-    words = [t for t in tokens if not t.startswith("-")]
-    for index, word in enumerate(words[:-1]):
+def _template(token: str) -> bool:
+    return "{{" in token or "}}" in token or "{%" in token or "%}" in token
+
+
+def _url_name(url: str) -> str:
+    egg = re.search(r"[#&]egg=([A-Za-z0-9._-]+)", url)
+    return egg.group(1) if egg else url
+
+
+def _installer(tokens: List[str]) -> Optional[Tuple[str, int]]:
+    """("pip" or "conda", index of the install verb) when the words run a package install."""
+    for index, word in enumerate(tokens[:-1]):
         base = word.rsplit("/", 1)[-1]
-        if re.match(r"^pip(\d(\.\d+)?)?$", base) and words[index + 1] == "install":
-            return "pip"
-        if base == "uv" and words[index + 1] == "pip" and "install" in words[index + 2:index + 3]:
-            return "pip"
-        if base in ("conda", "mamba", "micromamba") and words[index + 1] in ("install", "create"):
-            return "conda"
+        nxt = tokens[index + 1]
+        if re.match(r"^pip(\d(\.\d+)?)?$", base) and nxt == "install":
+            return "pip", index + 1
+        if re.match(r"^python(\d(\.\d+)?)?$", base) and nxt == "-m" and index + 3 < len(tokens) and \
+                tokens[index + 2] in ("pip", "pip3") and tokens[index + 3] == "install":
+            return "pip", index + 3
+        if base == "uv" and nxt == "pip" and index + 2 < len(tokens) and tokens[index + 2] == "install":
+            return "pip", index + 2
+        if base in ("conda", "mamba", "micromamba") and nxt in ("install", "create"):
+            return "conda", index + 1
+        if index == 0 and base not in ("uv", "python", "python3") and not re.match(r"^pip", base):
+            return None  # the program is something else (echo "pip install x" is not an install)
     return None
 
 

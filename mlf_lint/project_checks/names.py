@@ -20,8 +20,8 @@ ALIASES = {
     "py-xgboost-gpu": "xgboost",
 }
 # Libraries whose version selects rules (``ProjectFacts.versions`` keys).
-TRACKED = ("torch", "lightning", "tensorflow", "keras", "xgboost", "jax", "jaxlib", "flax", "optax",
-           "jax-cuda12-plugin", "jax-cuda12-pjrt", "jax-cuda13-plugin", "jax-cuda13-pjrt")
+TRACKED = ("torch", "torchvision", "lightning", "tensorflow", "keras", "xgboost", "jax", "jaxlib", "flax",
+           "optax", "jax-cuda12-plugin", "jax-cuda12-pjrt", "jax-cuda13-plugin", "jax-cuda13-pjrt")
 # Installer tooling: its version does not change what the program computes, so pinning it is not asked for.
 TOOLING = frozenset({"pip", "setuptools", "wheel", "uv", "conda", "mamba"})
 

@@ -42,8 +42,15 @@ def is_requirements_name(rel: str) -> bool:
     return "requirements" in p.name.lower() or "constraints" in p.name.lower() or p.parent.name == "requirements"
 
 
+# Folders whose requirements build tooling: a Sphinx site (doc/, docs/), not the training environment.
+_TOOLING_FOLDERS = frozenset({"doc", "docs", "documentation"})
+
+
 def is_tooling_file(rel: str) -> bool:
-    return bool(_TOOLING_FILE.search(PurePosixPath(rel).stem.lower()))
+    path = PurePosixPath(rel)
+    if any(part.lower() in _TOOLING_FOLDERS for part in path.parts[:-1]):
+        return True
+    return bool(_TOOLING_FILE.search(path.stem.lower()))
 
 
 def logical_lines(text: str) -> List[Tuple[int, str]]:

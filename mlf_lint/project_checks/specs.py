@@ -63,6 +63,9 @@ def parse_pip(text: str, path: str = "", line: int = 0) -> Pin:
         if not clause_match:
             raise SpecError(f"'{clause.strip()}' in '{text.strip()}' is not a version clause (expected e.g. ==2.1.0)")
         op, ver = clause_match.groups()
+        if "*" in ver and (op not in ("==", "!=") or not ver.endswith(".*") or "*" in ver[:-2]):
+            raise SpecError(f"'{clause.strip()}' in '{text.strip()}' is not a valid version clause: a wildcard "
+                            "(.*) is allowed only at the end of a version after == or != (PEP 440)")
         if op in ("==", "===") and "*" not in ver:
             kind, version = EXACT, ver
     return Pin(canonical(name), kind, version, path, line, text.strip())

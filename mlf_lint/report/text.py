@@ -56,6 +56,7 @@ def fixable_line(result: RunResult) -> str:
 
 def render(result: RunResult, color: bool = False) -> str:
     lines: List[str] = [_line(f, color) for f in result.findings]
+    lines.extend(f"note: {note}" for note in result.notes)
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
 

@@ -8,16 +8,23 @@ and one test::
                                                          its value when it is not passed)
     {arg: nthread, also: [n_jobs], not_in: [1]}          its value is none of these
     {arg: weights, pos: 1, present: true}                it is passed (or, with false, not)
-    {arg: src, pos: 3, tensor: true}                     it is passed and is not a number literal
+    {arg: src, pos: 3, tensor: true}                     it is passed and is not a Python number
+    {arg: pad, pos: 1, length: [2, 6]}                   a literal sequence of one of these lengths
+    {arg: input, pos: 0, ndim_min: 3}                    visibly a tensor of 3 or more dimensions
+    {arg: index, pos: 2, may_repeat: true}               indices that visibly can repeat (randint, x % n)
     {arg: indices, dtype: integer}                       a tensor it holds has this dtype (a class:
                                                          floating, integer, bool; or a name: float16);
                                                          without ``arg``, the operation's first tensor
 
 ``pos`` is the argument's position (each table says what it counts from); ``also`` names other
 spellings of the same argument, tried in order. A value that is not static (a variable, a call)
-keeps an ``in`` condition from holding: the rule stays silent rather than guess. Each rule reads
-the values its own way (a call's arguments, a params dict, an executed operator's recorded
-arguments for ``mlf-lint audit``) through :class:`Arguments`; only the last knows dtypes.
+keeps an ``in`` condition from holding: the rule stays silent rather than guess; a ``not_in``
+condition holds for it unless ``known: true`` asks for a static value too. Nested lists in ``in`` /
+``not_in`` are tuples (``[1, [1, 1]]`` matches ``1`` and ``(1, 1)``). Each rule reads the values its
+own way (a call's arguments, a params dict, an executed operator's recorded arguments for
+``mlf-lint audit``) through :class:`Arguments`; what a tensor argument visibly is (``tensor``,
+``ndim_min``, ``may_repeat``) only an Arguments that reads code can tell, and only the
+recorded arguments know dtypes; the others answer "not known".
 """
 from __future__ import annotations
 
@@ -45,6 +52,16 @@ class Arguments:
 
     def value(self, name: str, pos: Optional[int]) -> Any:
         raise NotImplementedError
+
+    # What an argument visibly is; the defaults know nothing beyond the literal value.
+    def is_number(self, node: ast.AST, value: Any) -> bool:
+        return isinstance(value, (int, float))
+
+    def ndim_at_least(self, node: ast.AST, minimum: int) -> bool:
+        return False
+
+    def repeating_indices(self, node: ast.AST) -> bool:
+        return False
 
     def dtypes(self, name: Optional[str]) -> Tuple[str, ...]:
         """The dtypes of the tensors an argument holds (``name`` None: the first tensor); none when
@@ -92,6 +109,10 @@ class Condition:
     not_values: Optional[Tuple[Any, ...]] = None
     default: Any = ABSENT
     tensor: bool = False
+    known: bool = False             # not_in: the value must also be static
+    length: Optional[Tuple[int, ...]] = None
+    ndim_min: Optional[int] = None
+    may_repeat: bool = False
     dtype: Optional[Tuple[str, ...]] = None
 
     @property
@@ -102,24 +123,34 @@ class Condition:
     def from_data(cls, data: Dict[str, Any]) -> "Condition":
         def values(key: str) -> Optional[Tuple[Any, ...]]:
             found = data.get(key)
-            return tuple(found) if found is not None else None
+            if found is None:
+                return None
+            return tuple(tuple(v) if isinstance(v, list) else v for v in found)
 
         dtype = data.get("dtype")
         names = (data["arg"], *data.get("also", ())) if "arg" in data or "dtype" not in data else ()
         return cls(names=names, pos=data.get("pos"), present=data.get("present"),
                    values=values("in"), not_values=values("not_in"), default=data.get("default", ABSENT),
-                   tensor=bool(data.get("tensor", False)),
+                   tensor=bool(data.get("tensor", False)), known=bool(data.get("known", False)),
+                   length=values("length"), ndim_min=data.get("ndim_min"),
+                   may_repeat=bool(data.get("may_repeat", False)),
                    dtype=(dtype,) if isinstance(dtype, str) else tuple(dtype) if dtype is not None else None)
 
     def holds(self, args: Arguments) -> bool:
         if self.dtype is not None:
             found = args.dtypes(self.names[0] if self.names else None)
             return any(d in self.dtype or dtype_class(d) in self.dtype for d in found)
-        if self.present is not None or self.tensor:
+        if self.present is not None or self.tensor or self.ndim_min is not None or self.may_repeat:
             node = next((n for n in (args.node(name, self.pos) for name in self.names) if n is not None), None)
             if self.present is not None:
                 return (node is not None) == self.present
-            return node is not None and not isinstance(args.value(self.arg, self.pos), (int, float))
+            if node is None:
+                return False
+            if self.ndim_min is not None:
+                return args.ndim_at_least(node, self.ndim_min)
+            if self.may_repeat:
+                return args.repeating_indices(node)
+            return not args.is_number(node, args.value(self.arg, self.pos))
         value = ABSENT
         for name in self.names:
             value = args.value(name, self.pos)
@@ -127,7 +158,11 @@ class Condition:
                 break
         if value is ABSENT:
             value = UNKNOWN if args.opaque else self.default
+        if self.length is not None:
+            return isinstance(value, tuple) and len(value) in self.length
         if self.not_values is not None:
+            if self.known and (value is UNKNOWN or value is ABSENT):
+                return False
             return value is ABSENT or value not in self.not_values  # absent or not static: not one of them
         if value is UNKNOWN or value is ABSENT:
             return False  # not statically known: stay silent rather than guess

@@ -137,7 +137,7 @@ def _add_workers_if_missing(node: cst.CSTNode) -> Union[cst.CSTNode, cst.Removal
 
 FIXERS = (
     Fixer("MLF142", True, "pass the flag to Trainer(...) and drop the assignment that has no effect",
-          cst.Attribute, plan_flag_into_constructor),
+          cst.Attribute, plan_flag_into_constructor, reach="module"),
     Fixer("MLF143", False, "pass workers=True to seed_everything", cst.Call, plan_workers),
     Fixer("MLF144", False, "seed with 0 and workers=True (choose your own seed)", cst.Call, plan_seed),
 )

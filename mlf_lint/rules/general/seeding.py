@@ -10,6 +10,7 @@ from mlf_lint.rules.general import astutil
 from mlf_lint.engine import seeders
 from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.engine.versions import Version
 
 # Functions whose first argument (or any keyword) is a seed.
 SEEDING_FUNCTIONS = frozenset({
@@ -121,7 +122,7 @@ class UnseededGenerator(CodeRule):
                        f"and no global seed reaches it. Pass a seed: {shown}(SEED).")
 
 
-def _is_seed_sink(ctx: ModuleContext, call: ast.Call, arg: ast.AST) -> bool:
+def is_seed_sink(ctx: ModuleContext, call: ast.Call, arg: ast.AST) -> bool:
     """``arg`` is passed as the seed of ``call``."""
     for kw in call.keywords:
         if kw.value is arg:
@@ -165,8 +166,10 @@ class RunVaryingSeed(CodeRule):
         if not sources:
             return
         parents = astutil.parents(ctx)
-        tainted: Dict[ast.AST, Dict[str, str]] = {}  # scope -> {variable: source}
+        # scope -> {variable: the run-varying calls its value is built from, in source order}
+        tainted: Dict[ast.AST, Dict[str, List[str]]] = {}
         reported: Set[int] = set()
+        direct: Dict[int, Tuple[ast.AST, List[str]]] = {}  # one seed expression -> all its sources
         for source, qualname in sources:
             child: ast.AST = source
             node: Optional[ast.AST] = parents.get(source)
@@ -174,8 +177,8 @@ class RunVaryingSeed(CodeRule):
                 if isinstance(node, ast.keyword):
                     child, node = node.value, parents.get(node)
                     continue
-                if isinstance(node, ast.Call) and _is_seed_sink(ctx, node, child):
-                    self._report(ctx, child, qualname, reported)
+                if isinstance(node, ast.Call) and is_seed_sink(ctx, node, child):
+                    _add(direct.setdefault(id(child), (child, []))[1], qualname)
                     break
                 child, node = node, parents.get(node)
             else:
@@ -184,15 +187,19 @@ class RunVaryingSeed(CodeRule):
                     scope = astutil.enclosing_scope(ctx, node)
                     for target in targets:
                         if isinstance(target, ast.Name):
-                            tainted.setdefault(scope, {})[target.id] = qualname
+                            _add(tainted.setdefault(scope, {}).setdefault(target.id, []), qualname)
+        for arg, names in direct.values():
+            self._report(ctx, arg, names, [], reported)
         self._timestamps(ctx, sources, reported)
-        for scope, names in tainted.items():
-            for call in astutil.calls_in(scope):
-                candidates = list(call.args[:1]) + [kw.value for kw in call.keywords]
-                for arg in candidates:
-                    if isinstance(arg, ast.Name) and arg.id in names and _is_seed_sink(ctx, call, arg) \
-                            and _sees(ctx, arg, scope):
-                        self._report(ctx, arg, names[arg.id], reported)
+        for scope, variables in tainted.items():
+            for variable, names in variables.items():
+                sinks = [arg for call in astutil.calls_in(scope)
+                         for arg in list(call.args[:1]) + [kw.value for kw in call.keywords]
+                         if isinstance(arg, ast.Name) and arg.id == variable and is_seed_sink(ctx, call, arg)
+                         and _sees(ctx, arg, scope)]
+                if sinks:
+                    sinks.sort(key=lambda a: (a.lineno, a.col_offset))
+                    self._report(ctx, sinks[0], names, sinks[1:], reported)
 
     @staticmethod
     def _timestamps(ctx: ModuleContext, sources: List[Tuple[ast.Call, str]], reported: Set[int]) -> None:
@@ -213,21 +220,156 @@ class RunVaryingSeed(CodeRule):
                        severity="error")
 
     @staticmethod
-    def _report(ctx: ModuleContext, arg: ast.AST, qualname: str, reported: Set[int]) -> None:
+    def _report(ctx: ModuleContext, arg: ast.AST, qualnames: List[str], also: List[ast.AST],
+                reported: Set[int]) -> None:
+        """One finding per seed: at its first use, naming every run-varying part and the other uses."""
         if id(arg) in reported:
             return
-        reported.add(id(arg))
-        if RUN_VARYING[qualname] == "MLF221":
+        reported.update(id(a) for a in [arg, *also])
+        if any(RUN_VARYING[q] == "MLF221" for q in qualnames):
             ctx.report(arg, "MLF221",
                        "a seed computed from tf.timestamp() changes every run, and under "
                        "tf.config.experimental.enable_op_determinism() tf.timestamp raises "
                        "FailedPreconditionError. Use a fixed seed.", severity="error")
             return
-        shown = qualname.replace("datetime.datetime.", "datetime.")
+        shown = [q.replace("datetime.datetime.", "datetime.") + "()" for q in qualnames]
+        parts = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        differ = "differs" if len(shown) == 1 else "differ"
+        lines = sorted({a.lineno for a in also if a.lineno != arg.lineno})
+        elsewhere = f" The same seed is used again on line{'s' if len(lines) > 1 else ''} " \
+            f"{', '.join(map(str, lines))}." if lines else ""
         ctx.report(arg, "MLF002",
-                   f"this seed comes from {shown}(), which differs on every run, so the run can never be "
-                   "repeated. Use a fixed seed (a constant or a command-line option), and log it.",
+                   f"this seed comes from {parts}, which {differ} on every run, so the run can never be "
+                   f"repeated. Use a fixed seed (a constant or a command-line option), and log it.{elsewhere}",
                    severity="error")
+
+
+def _add(names: List[str], qualname: str) -> None:
+    if qualname not in names:
+        names.append(qualname)
+
+
+# Seeding calls whose argument may be an option that defaults to None, and what None does there.
+_NONE_SEED_EFFECTS = {
+    "random.seed": "random.seed(None) seeds from OS entropy or the clock, so every run draws different numbers",
+    "numpy.random.seed": "np.random.seed(None) seeds from OS entropy, so every run draws different numbers",
+    "numpy.random.default_rng": "np.random.default_rng(None) takes fresh OS entropy, so every run differs",
+    "numpy.random.RandomState": "np.random.RandomState(None) seeds from OS entropy, so every run differs",
+    "random.Random": "random.Random(None) seeds from OS entropy or the clock, so every run differs",
+    "torch.manual_seed": "torch.manual_seed(None) raises TypeError, so the run fails",
+    "torch.random.manual_seed": "torch.manual_seed(None) raises TypeError, so the run fails",
+    "torch.cuda.manual_seed": "torch.cuda.manual_seed(None) raises TypeError, so the run fails",
+    "torch.cuda.manual_seed_all": "torch.cuda.manual_seed_all(None) raises TypeError, so the run fails",
+    "lightning.pytorch.seed_everything": "seed_everything(None) picks a random seed in Lightning before 2.2",
+}
+# Lightning picks 0 instead of a random seed for seed_everything(None) from 2.2 (Lightning#18846).
+_LIGHTNING_FIXED_DEFAULT = "2.2"
+
+
+class SeedMayBeNone(CodeRule):
+    """MLF007: a seed read from a command-line option whose default is None, used unguarded."""
+
+    codes = ("MLF007",)
+    keywords = ("add_argument",)
+    calls = tuple(_NONE_SEED_EFFECTS)
+    wants_end = True
+    _KEY = "MLF007.calls"
+
+    def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
+        seed = node.args[0] if node.args else next((kw.value for kw in node.keywords), None)
+        if isinstance(seed, ast.Attribute) and isinstance(seed.value, ast.Name):
+            ctx.state.setdefault(self._KEY, []).append((node, qualname, seed))
+
+    def on_end(self, ctx: ModuleContext) -> None:
+        calls = ctx.state.get(self._KEY)
+        if not calls:
+            return
+        options = _none_default_options(ctx)
+        if not options:
+            return
+        holders = _parsed_names(ctx)
+        for node, qualname, seed in calls:
+            option = options.get(seed.attr)
+            if option is None or seed.value.id not in holders or _guarded(ctx, node, seed):
+                continue
+            if qualname == "lightning.pytorch.seed_everything" and \
+                    ctx.facts.version("lightning") >= Version.parse(_LIGHTNING_FIXED_DEFAULT):
+                continue  # seed_everything(None) seeds with 0 there: the run repeats
+            ctx.report(seed, "MLF007",
+                       f"{seed.value.id}.{seed.attr} comes from the option {option}, whose default is None, and "
+                       f"{_NONE_SEED_EFFECTS[qualname]} when the option is not given. Give the option a "
+                       "default seed (default=0), or seed only under `if "
+                       f"{seed.value.id}.{seed.attr} is not None:`.")
+
+
+# Names the parsed options usually travel under when handed to a function (def main(args): ...).
+_OPTION_HOLDERS = frozenset({"args", "opt", "opts", "options", "hparams", "hp", "flags", "FLAGS", "cli_args"})
+
+
+def _parsed_names(ctx: ModuleContext) -> Set[str]:
+    """Names bound to ``parser.parse_args()`` / ``parse_known_args()[0]``, and the usual parameter names."""
+    names = set(_OPTION_HOLDERS)
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                isinstance(node.value.func, ast.Attribute) and \
+                node.value.func.attr in ("parse_args", "parse_known_args", "parse_intermixed_args"):
+            for target in node.targets:
+                first = target.elts[0] if isinstance(target, (ast.Tuple, ast.List)) and target.elts else target
+                if isinstance(first, ast.Name):
+                    names.add(first.id)
+    return names
+
+
+def _none_default_options(ctx: ModuleContext) -> Dict[str, str]:
+    """dest -> option string of every ``parser.add_argument`` whose value is None when not given."""
+    found: Dict[str, str] = {}
+    for call in astutil.calls_in(ctx.tree):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "add_argument"):
+            continue
+        flags = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if not flags or not all(f.startswith("-") for f in flags):
+            continue  # a positional argument is always given
+        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        if any(kw.arg is None for kw in call.keywords):
+            continue
+        required = keywords.get("required")
+        if isinstance(required, ast.Constant) and required.value is True:
+            continue
+        default = keywords.get("default")
+        if default is not None and not (isinstance(default, ast.Constant) and default.value is None):
+            continue
+        action = keywords.get("action")
+        if action is not None:
+            continue  # store_true & co. have defaults of their own
+        dest_node = keywords.get("dest")
+        if isinstance(dest_node, ast.Constant) and isinstance(dest_node.value, str):
+            dest = dest_node.value
+        else:
+            long = next((f for f in flags if f.startswith("--")), flags[0])
+            dest = long.lstrip("-").replace("-", "_")
+        found[dest] = flags[0]
+    return found
+
+
+def _guarded(ctx: ModuleContext, call: ast.Call, seed: ast.Attribute) -> bool:
+    """The seed is checked or replaced before use: the call sits under a test that mentions it
+    (``if args.seed is not None:``, ``if args.seed:``), or the module assigns the attribute
+    (``if args.seed is None: args.seed = 0``), or the parser's defaults are set elsewhere."""
+    def mentions(node: ast.AST) -> bool:
+        return any(isinstance(n, ast.Attribute) and n.attr == seed.attr for n in ast.walk(node))
+
+    for up in astutil.ancestors(ctx, call):
+        if isinstance(up, (ast.If, ast.IfExp, ast.While)) and mentions(up.test):
+            return True
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Attribute) and t.attr == seed.attr for t in targets):
+                return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "set_defaults" and any(kw.arg == seed.attr for kw in node.keywords):
+            return True
+    return False
 
 
 _SEED_NAME = re.compile(r"seed", re.I)

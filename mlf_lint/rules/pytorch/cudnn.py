@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import ast
 import difflib
+from typing import List
 
 from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.evaluate import literal
+from mlf_lint.engine.facts import Where
 from mlf_lint.engine.rulebase import CodeRule
 
 CUDNN = "torch.backends.cudnn"
@@ -39,12 +41,26 @@ class CudnnFlags(CodeRule):
             ctx.report(target, "MLF120",
                        "torch.backends.cudnn.benchmark = True lets cuDNN time several algorithms and pick "
                        "the fastest on each run, so results can differ run to run on a GPU. Set it to False.")
-        elif attr == "deterministic" and flag is True and ctx.facts.cudnn_benchmark:
-            path, line = ctx.facts.cudnn_benchmark[0]
+        elif attr == "deterministic" and flag is True:
+            benchmarks = _training_benchmarks(ctx)
+            if not benchmarks:
+                return
+            path, line = benchmarks[0]
             ctx.report(target, "MLF122",
-                       f"cudnn.deterministic = True has no effect while cudnn.benchmark = True "
-                       f"({path}:{line}): PyTorch lets benchmark mode win. Set benchmark = False too.",
-                       severity="error")
+                       f"cudnn.deterministic = True while cudnn.benchmark = True ({path}:{line}): benchmark "
+                       "mode still times cuDNN's deterministic convolution algorithms and keeps the fastest, "
+                       "which can be a different one on the next run, and each rounds differently, so "
+                       "results can still differ between runs. Set benchmark = False too.")
+
+
+def _training_benchmarks(ctx: ModuleContext) -> List[Where]:
+    """Where the project turns benchmark mode on in a way a training run sees.
+
+    Hook for the program model: a benchmark flag set only on an inference path (a live-stream
+    loader, an export script) does not change a training run. Until the facts say which sites run
+    in training, every site counts.
+    """
+    return list(ctx.facts.cudnn_benchmark)
 
 
 class DeterministicModeWarnOnly(CodeRule):

@@ -6,6 +6,7 @@ import ast
 from mlf_lint.engine.context import ABSENT, ModuleContext
 from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.rules.pytorch.dataloader import NUMPY_SEEDED_IN_WORKERS
 
 TRAINER = "lightning.pytorch.Trainer"
 FROM_ARGS = "lightning.pytorch.Trainer.from_argparse_args"  # Lightning < 2.0
@@ -59,8 +60,11 @@ class SeedEverything(CodeRule):
                        "seed_everything() without a seed uses PL_GLOBAL_SEED or picks one at random "
                        "(0 in newer versions), so the seed is not written in the code. Pass a fixed seed.")
         workers = ctx.arg(node, "workers", 1)
-        if workers is not True and ctx.facts.dataloader_workers:
+        version = ctx.facts.version("torch")
+        if workers is not True and ctx.facts.dataloader_workers and version < NUMPY_SEEDED_IN_WORKERS:
             path, line = ctx.facts.dataloader_workers[0]
             ctx.report(node, "MLF143",
-                       f"seed_everything without workers=True while DataLoaders use worker processes "
-                       f"({path}:{line}): workers then share NumPy/`random` state. Pass workers=True.")
+                       f"seed_everything without workers=True on torch {version} while DataLoaders use worker "
+                       f"processes ({path}:{line}): before torch 1.9 the workers do not reseed NumPy, so they "
+                       "all start from the same NumPy state and np.random augmentations repeat across workers. "
+                       "Pass workers=True (Lightning then seeds NumPy, random and torch in every worker).")

@@ -14,6 +14,7 @@ from mlf_lint.engine.evaluate import argument
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
 from mlf_lint.rules import table
+from mlf_lint.rules.pytorch import tensor_facts
 
 NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
 RAISES = "MLF102"            # no deterministic implementation; RuntimeError under the mode
@@ -26,6 +27,7 @@ class OpEntry:
     kind: str
     device: str
     torch: str
+    torchvision: str
     conditions: Tuple[table.Condition, ...]
     method_kw: Optional[str]
     what: str
@@ -38,8 +40,9 @@ class OpEntry:
 def _entry(data: Dict[str, Any]) -> OpEntry:
     kind = data["kind"]
     return OpEntry(
-        name=data["name"], code=data.get("code", RAISES if kind == "raises" else NONDETERMINISTIC),
+        name=data["name"], code=data.get("code", NONDETERMINISTIC if kind == "fixable" else RAISES),
         kind=kind, device=data.get("device", "cuda"), torch=data.get("torch", ""),
+        torchvision=data.get("torchvision", ""),
         conditions=table.conditions(data), method_kw=data.get("method_kw"), what=data["what"],
         instead=data["instead"], fixed_by_cudnn=bool(data.get("fixed_by_cudnn", False)),
         backward_only=bool(data.get("backward_only", False)), integer_ok=bool(data.get("integer_ok", False)),
@@ -130,6 +133,67 @@ _CONSUMED = re.compile(r"\s*(?:\[[^\]]*\]\s*|\.(?:%s)\([^()]*\)\s*)*\.(?:%s)\(" 
 _ENCLOSED = re.compile(r"(?:torch\.)?(?:argmax|argmin)\(\s*$")
 
 
+_CUDA_TEST = re.compile(r"""^(not\s+)?\(?\s*[\w.\[\]()]+?(?:\.is_cuda|\.device\.type\s*==\s*["']cuda["'])\s*\)?$""")
+
+
+_TRAILING_COMMENT = re.compile(r"\s+#[^'\"]*$")
+
+
+def _cpu_branch(ctx: ModuleContext, node: ast.AST) -> bool:
+    """The call sits where the code has just established that the tensor is not on CUDA: the body
+    of ``if not x.is_cuda:`` or the ``else:`` of ``if x.is_cuda:``. Read from the lines above the
+    call by indentation (no parent map per module), up to the enclosing ``def`` or ``class``."""
+    lines = _lines(ctx)
+    row = node.lineno - 1  # type: ignore[attr-defined]
+    if row >= len(lines):
+        return False
+    level = len(lines[row]) - len(lines[row].lstrip())
+    for number in range(row - 1, -1, -1):
+        text = lines[number]
+        stripped = _TRAILING_COMMENT.sub("", text.strip())
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(text) - len(text.lstrip())
+        if indent >= level:
+            continue
+        level = indent  # a block header around the call
+        if stripped.startswith(("def ", "async def ", "class ")):
+            return False
+        if stripped.startswith("if ") and stripped.endswith(":"):
+            test = _CUDA_TEST.match(stripped[3:-1].strip())
+            if test is not None and test.group(1):
+                return True  # if not x.is_cuda:
+        elif stripped == "else:":
+            header = _header_above(lines, number, indent)
+            if header is not None:
+                test = _CUDA_TEST.match(header)
+                if test is not None and not test.group(1):
+                    return True  # if x.is_cuda: ... else:
+    return False
+
+
+def _header_above(lines: List[str], row: int, indent: int) -> Optional[str]:
+    """The test of the ``if`` an ``else:`` at ``row`` belongs to (None when it is an ``elif`` chain)."""
+    for number in range(row - 1, -1, -1):
+        text = lines[number]
+        stripped = _TRAILING_COMMENT.sub("", text.strip())
+        if not stripped or stripped.startswith("#") or len(text) - len(text.lstrip()) > indent:
+            continue
+        if stripped.startswith("if ") and stripped.endswith(":"):
+            return stripped[3:-1].strip()
+        return None
+    return None
+
+
+def _reportable(ctx: ModuleContext, entry: OpEntry) -> bool:
+    """The entry's code is enabled and the project does not already make the op deterministic."""
+    if ctx.enabled is not None and entry.code not in ctx.enabled:
+        return False
+    if entry.kind == "fixable":
+        return not (ctx.facts.torch_deterministic or (entry.fixed_by_cudnn and ctx.facts.cudnn_deterministic))
+    return True
+
+
 class OpTableRule(CodeRule):
     codes = (NONDETERMINISTIC, RAISES, "MLF103")
     keywords = ("torch",)
@@ -157,8 +221,14 @@ class OpTableRule(CodeRule):
                 continue
             if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):
                 continue
-            if not table.all_hold(entry.conditions, table.CallArguments(ctx, node, shift)):
+            if entry.torchvision and not in_range(ctx.facts.version("torchvision"), entry.torchvision):
                 continue
+            if not table.all_hold(entry.conditions, tensor_facts.TensorArguments(ctx, node, shift)):
+                continue
+            if not _reportable(ctx, entry):
+                return
+            if entry.device == "cuda" and _cpu_branch(ctx, node):
+                return  # `if not x.is_cuda:` — the CUDA kernel never runs here (last: it needs the parent map)
             self._report(ctx, node, entry, shown)
             return
 
@@ -172,6 +242,11 @@ class OpTableRule(CodeRule):
             ctx.report(node, entry.code,
                        f"{shown} is non-deterministic {where}: {entry.what}. "
                        f"Deterministic mode fixes it: {entry.instead}.")
+        elif entry.kind == "varies":
+            ctx.report(node, entry.code,
+                       f"{shown} has no deterministic implementation {where}: {entry.what}, so results "
+                       f"can differ run to run, and deterministic mode does not change that. "
+                       f"Instead: {entry.instead}.")
         elif mode_on:
             ctx.report(node, entry.code,
                        f"{shown} raises RuntimeError under torch.use_deterministic_algorithms(True), "

@@ -20,22 +20,53 @@ _GENERATORS = ("tensorflow.random.Generator", "tensorflow.random.Generator.from_
 _HOROVOD_INIT = ("horovod.tensorflow.init", "horovod.keras.init", "horovod.tensorflow.keras.init")
 
 
+# What makes a TF1 session a training session: a train op is built in the same module.
+_TRAINING_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients", "fit", "fit_generator",
+                               "train_on_batch"})
+_TRAINING_FUNCTIONS = frozenset({"tensorflow.gradients", "tensorflow.compat.v1.gradients", "tensorflow.GradientTape"})
+
+
+def _builds_a_train_op(ctx: ModuleContext) -> bool:
+    """The module computes gradients or builds an optimizer step (``opt.minimize(loss)``,
+    ``apply_gradients``, ``tf.gradients``, ``model.fit``): a session in it can run training."""
+    for node in ast.walk(ctx.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = ctx.resolve(func)
+        if name is not None:
+            if name in _TRAINING_FUNCTIONS or (name.startswith("tensorflow.") and name.endswith("Optimizer")):
+                return True
+        elif isinstance(func, ast.Attribute) and func.attr in _TRAINING_METHODS:
+            return True
+    return False
+
+
 class UnsupportedRuntime(CodeRule):
     codes = ("MLF220",)
     keywords = ("Session", "ParameterServerStrategy")
     calls = _SESSIONS + _PARAMETER_SERVERS
+    wants_end = True
+    _KEY = "MLF220.sessions"
 
     def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
         if qualname in _SESSIONS:
-            ctx.report(node, "MLF220",
-                       f"{qualname.replace('tensorflow.', 'tf.', 1)} runs a TF1 graph, for which op "
-                       "determinism gives no guarantee, so results can vary run to run. Port the code to "
-                       "TF2 eager / tf.function.")
+            ctx.state.setdefault(self._KEY, []).append((node, qualname))
         else:
             ctx.report(node, "MLF220",
                        "ParameterServerStrategy updates variables asynchronously from several workers, "
                        "so the order of updates, and the model, differ run to run; op determinism does not "
                        "cover it. Use MirroredStrategy or MultiWorkerMirroredStrategy.")
+
+    def on_end(self, ctx: ModuleContext) -> None:
+        sessions = ctx.state.get(self._KEY)
+        if not sessions or not _builds_a_train_op(ctx):
+            return  # sessions that decode files, export, freeze or benchmark run no training
+        for node, qualname in sessions:
+            ctx.report(node, "MLF220",
+                       f"{qualname.replace('tensorflow.', 'tf.', 1)} runs the TF1 graph this module trains, "
+                       "and op determinism gives no guarantee for TF1 sessions, so results can vary run to "
+                       "run. Port the training to TF2 eager / tf.function.")
 
 
 class OverwrittenThreadingSetter(CodeRule):

@@ -138,6 +138,20 @@ def call_params(ctx: ModuleContext, node: ast.Call, qualname: str) -> Optional[P
     return params
 
 
+_AUC_METRICS = frozenset({"auc", "aucpr"})
+
+
+def _computes_auc(ctx: ModuleContext, params: Optional[Params]) -> bool:
+    """The run evaluates AUC: eval_metric names it in the call's params, or the module spells the
+    metric anywhere (``eval_metric=["auc"]`` passed to fit, a params dict built elsewhere)."""
+    metric = (params or {}).get("eval_metric", ABSENT)
+    metrics = metric if isinstance(metric, (tuple, list)) else (metric,)
+    if any(isinstance(m, str) and m.lower() in _AUC_METRICS for m in metrics):
+        return True
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.lower() in _AUC_METRICS
+               for n in ast.walk(ctx.tree))
+
+
 def _sampling(qualname: str, params: Params) -> bool:
     if qualname.rsplit(".", 1)[1] in _RANDOM_FOREST:
         return True  # subsample and colsample_bynode default to 0.8
@@ -155,15 +169,16 @@ class XgbParams(CodeRule):
     wants_end = True
 
     def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
+        params = call_params(ctx, node, qualname)
         if qualname in DASK_ESTIMATORS or qualname in SPARK_ESTIMATORS or qualname == "xgboost.dask.train":
             kind = "Spark" if ".spark." in qualname else "Dask"
+            auc = " (and distributed AUC is an approximation)" if _computes_auc(ctx, params) else ""
             ctx.report(node, "MLF304",
                        f"distributed XGBoost ({kind}) is reproducible only with the same partitioning, "
                        "number of workers and topology: a different split of the data gives a different "
-                       "model (and distributed AUC is an approximation). Fix the partitions (repartition "
-                       "to a constant count with a stable order) and the worker count, and record them.",
+                       f"model{auc}. Fix the partitions (repartition to a constant count with a stable "
+                       "order) and the worker count, and record them.",
                        severity="note")
-        params = call_params(ctx, node, qualname)
         if params is None:
             return
         self._check(ctx, node, params)
