@@ -93,15 +93,21 @@ class _Progress:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read settings from this TOML file instead of discovering one.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+@click.option("--no-default-path", is_flag=True,
+              help="With no PATH, check nothing (not the current folder): for hooks that pass the files (pre-commit).")
 @fix_options  # --fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, --add-noqa (mlf_lint.fix.cli)
 def check(paths: Tuple[Path, ...], select, extend_select, ignore, extend_ignore, exclude, extend_exclude,
           fmt: str, output_file: Optional[Path], exit_zero: bool, statistics: bool, target_version,
           no_cache: bool, cache_dir: Optional[Path], jobs: Optional[int], config_file: Optional[Path],
-          color: Optional[bool], **fix_flags: bool) -> None:
+          color: Optional[bool], no_default_path: bool, **fix_flags: bool) -> None:
     """Check Python code, notebooks and project files for reproducibility problems.
 
     Exit status: 0 no findings, 1 findings, 2 usage, config or internal error.
     """
+    if not paths and no_default_path:
+        paths = ()  # an empty run: a report with no findings, exit 0
+    elif not paths:
+        paths = (Path("."),)
     try:
         _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_exclude, fmt,
                output_file, exit_zero, statistics, target_version, no_cache, cache_dir, jobs,
@@ -126,12 +132,12 @@ def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_
     from mlf_lint.report import render
     from mlf_lint.report.text import statistics as stats_table
 
-    targets = [Path(p) for p in (paths or (Path("."),))]
+    targets = [Path(p) for p in paths]
     for target in targets:
         if not target.exists():
             fail(f"{target}: no such file or directory")
     targets = [t.resolve() for t in targets]
-    root = _common_root(targets)
+    root = _common_root(targets or [Path.cwd()])
     config: Config = load_config(root, config_file)
     if select:
         config.select = _codes(select, "--select")
