@@ -15,4 +15,5 @@ LAZY_COMMANDS = {
     "config": "mlf_lint.cli_lifecycle:config",
     "sync": "mlf_lint.cli_lifecycle:sync",
     "bump-version": "mlf_lint.cli_lifecycle:bump_version",
+    "server": "mlf_lint.cli_server:server",
 }
