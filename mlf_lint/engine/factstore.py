@@ -1,0 +1,225 @@
+"""The fact store: what the facts of a project are made of, kept between runs so that nothing is
+computed again for a file that did not change.
+
+One SQLite database per project root holds
+
+- ``files``: each code file's ``(mtime_ns, size)`` and content digest, so a run learns a file's
+  digest from one ``stat`` without reading a byte;
+- ``summaries``: each file's fact summary, keyed by content digest only (so it stays valid however
+  the facts are later combined, per project or per program, and wherever the file lives);
+- ``textual``: per content digest, which helper names an unparsed file calls (memoised answers);
+- ``facts``: the combined code facts of one exact set of ``(path, digest)`` pairs.
+
+The database lives in the project's cache folder when one exists (``.mlf_lint_cache``, which CI
+keeps), else in the user's cache folder (``$MLF_LINT_CACHE_HOME``, else platformdirs'), keyed by
+the project root, so editors and the flake8 plugin never write into a project.
+
+Concurrent runs (an editor, pre-commit, ``-j``) are safe: every write is one transaction, and every
+stored entry is true on its own (a digest is stored with the stat seen before the file was read, a
+summary under the digest of the bytes it was computed from, combined facts under the digest of
+exactly the inputs), so a run that loses a race recomputes, never trusts a wrong entry. A store
+that cannot be opened or written is simply not used: the findings never depend on it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+
+CACHE_HOME_ENV = "MLF_LINT_CACHE_HOME"
+STORE_FILE = "facts.sqlite"
+FORMAT = "1"
+# A file modified this recently may change again within the same mtime tick: its stat is not
+# trusted next time (it is read and hashed again), as git does with "racily clean" entries.
+RACY_NS = 2_000_000_000
+KEEP_FACTS = 4  # combined-facts entries kept per project (an editor flips between a few states)
+
+Stat = Tuple[int, int]                # (mtime_ns, size)
+IndexEntry = Tuple[int, int, str]     # (mtime_ns, size, digest); mtime_ns -1: do not trust the stat
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
+                                  digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS summaries (digest TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS textual (digest TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL, used INTEGER NOT NULL);
+"""
+
+
+def user_cache_home() -> Path:
+    """Where per-user caches go: $MLF_LINT_CACHE_HOME, else the platform's user cache folder."""
+    configured = os.environ.get(CACHE_HOME_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    try:
+        import platformdirs
+    except ImportError:  # pragma: no cover - platformdirs is a dependency
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlf-lint"
+    return Path(platformdirs.user_cache_dir("mlf-lint", appauthor=False))
+
+
+def user_store_path(root: Path) -> Path:
+    """The store of a project root in the user cache: a readable name plus a digest of the path."""
+    digest = hashlib.blake2b(str(root).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", root.name)[:40] or "root"
+    return user_cache_home() / "projects" / f"{name}-{digest}" / STORE_FILE
+
+
+def is_racy(stat: os.stat_result, now_ns: int) -> bool:
+    return stat.st_mtime_ns >= now_ns - RACY_NS
+
+
+class FactStore:
+    """One project's store. Reads are lazy; ``commit`` writes everything changed in one transaction."""
+
+    def __init__(self, path: Path, stamp: str) -> None:
+        self.path = path
+        self.stamp = f"{FORMAT}:{stamp}"
+        self._db: Optional[sqlite3.Connection] = None
+        self.broken = False
+        self.started_ns = time.time_ns()
+
+    # -- connection ------------------------------------------------------------------------------
+    def _connect(self) -> Optional[sqlite3.Connection]:
+        if self._db is not None or self.broken:
+            return self._db
+        try:
+            self._db = self._open()
+        except (sqlite3.Error, OSError):
+            # A damaged file (a full disk, another program's data): set it aside once and start over.
+            try:
+                self.path.unlink()
+                self._db = self._open()
+            except (sqlite3.Error, OSError):
+                self.broken = True
+                self._db = None
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")   # readers never wait for a writer
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            found = db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+            if found is None or found[0] != self.stamp:
+                # Another tool version or summary format: nothing in here is valid any more.
+                db.execute("BEGIN IMMEDIATE")
+                for table in ("files", "summaries", "textual", "facts"):
+                    db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('stamp', ?)", (self.stamp,))
+                db.execute("COMMIT")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _rows(self, query: str, args: tuple = ()) -> list:
+        db = self._connect()
+        if db is None:
+            return []
+        try:
+            return db.execute(query, args).fetchall()
+        except sqlite3.Error:
+            return []
+
+    # -- reads -----------------------------------------------------------------------------------
+    def index(self) -> Dict[str, IndexEntry]:
+        return {rel: (mtime, size, digest) for rel, mtime, size, digest in
+                self._rows("SELECT rel, mtime_ns, size, digest FROM files")}
+
+    def summaries(self, digests: Iterable[str]) -> Dict[str, Dict[str, Any]]:
+        return self._json_by_digest("summaries", digests)
+
+    def textual(self, digests: Iterable[str]) -> Dict[str, Dict[str, bool]]:
+        return self._json_by_digest("textual", digests)
+
+    def _json_by_digest(self, table: str, digests: Iterable[str]) -> Dict[str, Any]:
+        wanted = set(digests)
+        if not wanted:
+            return {}
+        found: Dict[str, Any] = {}
+        for digest, data in self._rows(f"SELECT digest, data FROM {table}"):  # noqa: S608 - fixed names
+            if digest in wanted:
+                try:
+                    found[digest] = json.loads(data)
+                except ValueError:
+                    continue
+        return found
+
+    def code_facts(self, key: str) -> Optional[Dict[str, Any]]:
+        rows = self._rows("SELECT data FROM facts WHERE key = ?", (key,))
+        if not rows:
+            return None
+        try:
+            found = json.loads(rows[0][0])
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
+    # -- writes ----------------------------------------------------------------------------------
+    def commit(self, index: Optional[Mapping[str, IndexEntry]] = None,
+               summaries: Optional[Mapping[str, Dict[str, Any]]] = None,
+               textual: Optional[Mapping[str, Dict[str, bool]]] = None,
+               facts: Optional[Tuple[str, Dict[str, Any]]] = None,
+               live: Iterable[str] = ()) -> bool:
+        """Write what changed. ``index`` replaces the file index (then summaries and textual answers
+        of digests neither indexed nor in ``live`` are dropped). Returns whether it was written."""
+        if not (index is not None or summaries or textual or facts):
+            return True
+        db = self._connect()
+        if db is None:
+            return False
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if summaries:
+                    db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)",
+                                   [(d, json.dumps(s, sort_keys=True)) for d, s in summaries.items()])
+                if textual:
+                    db.executemany("INSERT OR REPLACE INTO textual VALUES (?, ?)",
+                                   [(d, json.dumps(t, sort_keys=True)) for d, t in textual.items()])
+                if facts is not None:
+                    db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)",
+                               (facts[0], json.dumps(facts[1], sort_keys=True), time.time_ns()))
+                    db.execute("DELETE FROM facts WHERE key NOT IN "
+                               "(SELECT key FROM facts ORDER BY used DESC LIMIT ?)", (KEEP_FACTS,))
+                if index is not None:
+                    db.execute("DELETE FROM files")
+                    db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)",
+                                   [(rel, m, s, d) for rel, (m, s, d) in index.items()])
+                    keep = {d for _, _, d in index.values()} | set(live)
+                    for table in ("summaries", "textual"):
+                        stale = [(d,) for (d,) in db.execute(f"SELECT digest FROM {table}")  # noqa: S608
+                                 if d not in keep]
+                        db.executemany(f"DELETE FROM {table} WHERE digest = ?", stale)  # noqa: S608
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:
+            return False  # busy past the timeout, read-only, full disk: only the speed-up is lost
+        return True
+
+
+def clean(path: Path) -> bool:
+    """Remove a store and its write-ahead log; whether there was one."""
+    found = False
+    for suffix in ("", "-wal", "-shm"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.exists():
+            candidate.unlink()
+            found = True
+    return found
