@@ -1,18 +1,22 @@
 """The fact store: what the facts of a project are made of, kept between runs so that nothing is
 computed again for a file that did not change.
 
-One SQLite database per project root holds
+A SQLite database holds, per project root,
 
 - ``files``: each code file's ``(mtime_ns, size)`` and content digest, so a run learns a file's
   digest from one ``stat`` without reading a byte;
-- ``summaries``: each file's fact summary, keyed by content digest only (so it stays valid however
-  the facts are later combined, per project or per program, and wherever the file lives);
-- ``textual``: per content digest, which helper names an unparsed file calls (memoised answers);
-- ``facts``: the combined code facts of one exact set of ``(path, digest)`` pairs.
+- ``facts``: the combined code facts of one exact set of ``(path, digest)`` pairs;
 
-The database lives in the project's cache folder when one exists (``.mlf_lint_cache``, which CI
-keeps), else in the user's cache folder (``$MLF_LINT_CACHE_HOME``, else platformdirs'), keyed by
-the project root, so editors and the flake8 plugin never write into a project.
+and, shared by every root in the database,
+
+- ``summaries``: each file's fact summary, keyed by content digest only (so it stays valid however
+  the facts are later combined, per project or per program, and wherever the file lives: a second
+  clone or worktree of a project reuses the first one's summaries);
+- ``textual``: per content digest, which helper names an unparsed file calls (memoised answers).
+
+The database is the project's cache folder's when that folder exists (``.mlf_lint_cache``, which
+CI keeps), else the user's (``$MLF_LINT_CACHE_HOME``, else platformdirs' user cache folder), so
+editors and the flake8 plugin never write into a project. Roots not seen for a month are dropped.
 
 Concurrent runs (an editor, pre-commit, ``-j``) are safe: every write is one transaction, and every
 stored entry is true on its own (a digest is stored with the stat seen before the file was read, a
@@ -22,10 +26,8 @@ that cannot be opened or written is simply not used: the findings never depend o
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 from pathlib import Path
@@ -33,23 +35,27 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 
 CACHE_HOME_ENV = "MLF_LINT_CACHE_HOME"
 STORE_FILE = "facts.sqlite"
-FORMAT = "1"
+FORMAT = "2"
 # A file modified this recently may change again within the same mtime tick: its stat is not
 # trusted next time (it is read and hashed again), as git does with "racily clean" entries.
 RACY_NS = 2_000_000_000
 KEEP_FACTS = 4  # combined-facts entries kept per project (an editor flips between a few states)
+FORGET_ROOT_NS = 30 * 24 * 3600 * 1_000_000_000
 
 Stat = Tuple[int, int]                # (mtime_ns, size)
 IndexEntry = Tuple[int, int, str]     # (mtime_ns, size, digest); mtime_ns -1: do not trust the stat
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
-                                  digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roots (root TEXT PRIMARY KEY, seen INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS files (root TEXT NOT NULL, rel TEXT NOT NULL, mtime_ns INTEGER NOT NULL,
+                                  size INTEGER NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (root, rel));
 CREATE TABLE IF NOT EXISTS summaries (digest TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS textual (digest TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data TEXT NOT NULL, used INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS facts (root TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+                                  used INTEGER NOT NULL, PRIMARY KEY (root, key));
 """
+_TABLES = ("roots", "files", "summaries", "textual", "facts")
 
 
 def user_cache_home() -> Path:
@@ -64,11 +70,9 @@ def user_cache_home() -> Path:
     return Path(platformdirs.user_cache_dir("mlf-lint", appauthor=False))
 
 
-def user_store_path(root: Path) -> Path:
-    """The store of a project root in the user cache: a readable name plus a digest of the path."""
-    digest = hashlib.blake2b(str(root).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", root.name)[:40] or "root"
-    return user_cache_home() / "projects" / f"{name}-{digest}" / STORE_FILE
+def user_store_path() -> Path:
+    """The user's store (every project root the user's editors and flake8 runs met)."""
+    return user_cache_home() / STORE_FILE
 
 
 def is_racy(stat: os.stat_result, now_ns: int) -> bool:
@@ -76,10 +80,11 @@ def is_racy(stat: os.stat_result, now_ns: int) -> bool:
 
 
 class FactStore:
-    """One project's store. Reads are lazy; ``commit`` writes everything changed in one transaction."""
+    """One project root's view of a store. Reads are lazy; ``commit`` writes in one transaction."""
 
-    def __init__(self, path: Path, stamp: str) -> None:
+    def __init__(self, path: Path, stamp: str, root: Path) -> None:
         self.path = path
+        self.root = str(root)
         self.stamp = f"{FORMAT}:{stamp}"
         self._db: Optional[sqlite3.Connection] = None
         self.broken = False
@@ -112,7 +117,7 @@ class FactStore:
             if found is None or found[0] != self.stamp:
                 # Another tool version or summary format: nothing in here is valid any more.
                 db.execute("BEGIN IMMEDIATE")
-                for table in ("files", "summaries", "textual", "facts"):
+                for table in _TABLES:
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('stamp', ?)", (self.stamp,))
                 db.execute("COMMIT")
@@ -138,7 +143,7 @@ class FactStore:
     # -- reads -----------------------------------------------------------------------------------
     def index(self) -> Dict[str, IndexEntry]:
         return {rel: (mtime, size, digest) for rel, mtime, size, digest in
-                self._rows("SELECT rel, mtime_ns, size, digest FROM files")}
+                self._rows("SELECT rel, mtime_ns, size, digest FROM files WHERE root = ?", (self.root,))}
 
     def summaries(self, digests: Iterable[str]) -> Dict[str, Dict[str, Any]]:
         return self._json_by_digest("summaries", digests)
@@ -151,7 +156,13 @@ class FactStore:
         if not wanted:
             return {}
         found: Dict[str, Any] = {}
-        for digest, data in self._rows(f"SELECT digest, data FROM {table}"):  # noqa: S608 - fixed names
+        # The few digests of a small request one by one; many at once in one pass over the table.
+        if len(wanted) <= 64:
+            rows = [row for d in wanted for row in
+                    self._rows(f"SELECT digest, data FROM {table} WHERE digest = ?", (d,))]  # noqa: S608
+        else:
+            rows = self._rows(f"SELECT digest, data FROM {table}")  # noqa: S608 - fixed names
+        for digest, data in rows:
             if digest in wanted:
                 try:
                     found[digest] = json.loads(data)
@@ -160,7 +171,7 @@ class FactStore:
         return found
 
     def code_facts(self, key: str) -> Optional[Dict[str, Any]]:
-        rows = self._rows("SELECT data FROM facts WHERE key = ?", (key,))
+        rows = self._rows("SELECT data FROM facts WHERE root = ? AND key = ?", (self.root, key))
         if not rows:
             return None
         try:
@@ -175,13 +186,14 @@ class FactStore:
                textual: Optional[Mapping[str, Dict[str, bool]]] = None,
                facts: Optional[Tuple[str, Dict[str, Any]]] = None,
                live: Iterable[str] = ()) -> bool:
-        """Write what changed. ``index`` replaces the file index (then summaries and textual answers
-        of digests neither indexed nor in ``live`` are dropped). Returns whether it was written."""
+        """Write what changed. ``index`` replaces this root's file index; then summaries and textual
+        answers no root indexes (and not in ``live``) are dropped. Returns whether it was written."""
         if not (index is not None or summaries or textual or facts):
             return True
         db = self._connect()
         if db is None:
             return False
+        now = time.time_ns()
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -192,19 +204,16 @@ class FactStore:
                     db.executemany("INSERT OR REPLACE INTO textual VALUES (?, ?)",
                                    [(d, json.dumps(t, sort_keys=True)) for d, t in textual.items()])
                 if facts is not None:
-                    db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)",
-                               (facts[0], json.dumps(facts[1], sort_keys=True), time.time_ns()))
-                    db.execute("DELETE FROM facts WHERE key NOT IN "
-                               "(SELECT key FROM facts ORDER BY used DESC LIMIT ?)", (KEEP_FACTS,))
+                    db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?)",
+                               (self.root, facts[0], json.dumps(facts[1], sort_keys=True), now))
+                    db.execute("DELETE FROM facts WHERE root = ? AND key NOT IN (SELECT key FROM facts "
+                               "WHERE root = ? ORDER BY used DESC LIMIT ?)", (self.root, self.root, KEEP_FACTS))
                 if index is not None:
-                    db.execute("DELETE FROM files")
-                    db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)",
-                                   [(rel, m, s, d) for rel, (m, s, d) in index.items()])
-                    keep = {d for _, _, d in index.values()} | set(live)
-                    for table in ("summaries", "textual"):
-                        stale = [(d,) for (d,) in db.execute(f"SELECT digest FROM {table}")  # noqa: S608
-                                 if d not in keep]
-                        db.executemany(f"DELETE FROM {table} WHERE digest = ?", stale)  # noqa: S608
+                    db.execute("INSERT OR REPLACE INTO roots VALUES (?, ?)", (self.root, now))
+                    db.execute("DELETE FROM files WHERE root = ?", (self.root,))
+                    db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+                                   [(self.root, rel, m, s, d) for rel, (m, s, d) in index.items()])
+                    self._forget(db, now, set(live))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -212,6 +221,17 @@ class FactStore:
         except sqlite3.Error:
             return False  # busy past the timeout, read-only, full disk: only the speed-up is lost
         return True
+
+    @staticmethod
+    def _forget(db: sqlite3.Connection, now: int, live: set) -> None:
+        """Drop roots unseen for a month, then content no root refers to."""
+        for (old,) in db.execute("SELECT root FROM roots WHERE seen < ?", (now - FORGET_ROOT_NS,)).fetchall():
+            for table in ("roots", "files", "facts"):
+                db.execute(f"DELETE FROM {table} WHERE root = ?", (old,))  # noqa: S608 - fixed names
+        keep = {d for (d,) in db.execute("SELECT DISTINCT digest FROM files")} | live
+        for table in ("summaries", "textual"):
+            stale = [(d,) for (d,) in db.execute(f"SELECT digest FROM {table}") if d not in keep]  # noqa: S608
+            db.executemany(f"DELETE FROM {table} WHERE digest = ?", stale)  # noqa: S608
 
 
 def clean(path: Path) -> bool:
