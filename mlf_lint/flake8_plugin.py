@@ -54,6 +54,17 @@ def _project_facts(filename: str):
     return facts
 
 
+def _any_selected(options, codes) -> bool:
+    """Whether flake8 would report any MLF code at all, decided as flake8 decides (its own engine)."""
+    try:
+        from flake8.style_guide import Decision, DecisionEngine
+
+        engine = DecisionEngine(options)
+        return any(engine.decision_for(code) is Decision.Selected for code in codes)
+    except Exception:  # noqa: BLE001 - another flake8 version: run, and let flake8 filter
+        return True
+
+
 class Plugin:
     name = "mlf-lint"
     version = __version__
@@ -73,15 +84,22 @@ class Plugin:
 
         option_manager.extend_default_ignore(default_ignored())
 
+    # False when flake8's selection leaves out every MLF code (`flake8 --select E`): then the
+    # plugin does nothing, so installing mlf-lint costs such runs next to nothing.
+    wanted: bool = True
+
     @classmethod
     def parse_options(cls, options) -> None:
-        from mlf_lint.engine.registry import default_ignored
+        from mlf_lint.engine.registry import all_rules, default_ignored
 
         named = [s.upper() for s in [*(getattr(options, "select", None) or ()),
                                      *(getattr(options, "extend_select", None) or ())]]
         cls.explicitly_selected = tuple(c for c in default_ignored() if c in named or "ALL" in named)
+        cls.wanted = _any_selected(options, all_rules())
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        if not self.wanted:
+            return
         from mlf_lint.engine.check import check_source
 
         if self.filename in ("stdin", "-", None):

@@ -107,3 +107,26 @@ def test_plugin_uses_an_existing_cache_but_creates_none(tmp_path: Path) -> None:
     (tmp_path / "b.py").write_text("import torch\n", encoding="utf-8")
     assert run().returncode == 0
     assert cache.read_bytes() != before  # the plugin refreshed the facts it computed
+
+
+def test_plugin_does_nothing_when_flake8_selects_no_mlf_code(tmp_path: Path) -> None:
+    """`flake8 --select E` with mlf-lint installed: the plugin returns before any work."""
+    write(tmp_path, {"setup.py": "", "a.py": "import torch\ntorch.backends.cudnn.benchmark = True\n"})
+
+    def flake8(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "flake8", *args, "a.py"], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300).stdout
+
+    assert "MLF120" in flake8() and "MLF120" in flake8("--select", "MLF1,E")
+    assert "MLF120" not in flake8("--select", "E,W")
+    assert "MLF120" not in flake8("--extend-ignore", "MLF")
+    import argparse
+
+    from mlf_lint.flake8_plugin import Plugin, _any_selected
+
+    options = argparse.Namespace(select=["E"], extend_select=None, ignore=None, extend_ignore=None,
+                                 extended_default_select=["E", "W", "F", "C90", "MLF"], extended_default_ignore=[])
+    assert _any_selected(options, ["MLF101", "MLF120"]) is False
+    options.select = None
+    assert _any_selected(options, ["MLF101", "MLF120"]) is True
+    assert Plugin.wanted is True
