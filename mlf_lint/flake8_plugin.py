@@ -1,4 +1,4 @@
-"""flake8 adapter: ``(tree, filename, lines)`` -> the engine -> flake8 tuples.
+"""flake8 adapter: ``(tree, filename, lines)`` -> the lint run -> flake8 tuples.
 
 Reports exactly what ``mlf-lint check`` reports for the same file: the same project facts (the
 project root is found from the file) and the same rules. Project files (environment.yml, ...) are
@@ -17,41 +17,18 @@ _ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) 
 
 
 def _project_facts(filename: str):
-    from mlf_lint.engine.cache import Cache
-    from mlf_lint.engine.config import Config, ConfigError, load_config
-    from mlf_lint.engine.files import relative
-    from mlf_lint.engine.project import find_root
-    from mlf_lint.engine.runner import _read, collect_facts, discover_root
-    from mlf_lint.project_checks.versions import parse_target_versions
+    from mlf_lint.lint.discovery import find_root
+    from mlf_lint.lint.facts import facts_for_root
 
     folder = Path(filename).resolve().parent
     root = _ROOTS.get(folder)
     if root is None:
         root = _ROOTS[folder] = find_root(folder)
-    if root in _FACTS:
-        return _FACTS[root]
-    try:
-        config = load_config(root)
-    except ConfigError:
-        config = Config()  # flake8 has no channel for it; `mlf-lint` reports a broken config
-    code, project_files = discover_root(root, config)
-    sources = [_read(p, relative(p, root)) for p in code]
-    try:
-        targets = parse_target_versions(list(config.target_version))
-    except ValueError:
-        targets = {}
-    # The CLI's cache also serves the plugin: per-file fact summaries and the project's code facts
-    # are keyed by content, so an editor's flake8 run reuses what the last run computed. The
-    # plugin updates a cache folder that exists but never creates one: flake8 may find project
-    # roots anywhere below where it runs, and must not litter them.
-    cache_dir = Path(config.cache_dir) if config.cache_dir else Path(".mlf_lint_cache")
-    cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
-    cache = Cache(cache_dir, config.key()) if cache_dir.is_dir() else None
-    facts = collect_facts(root, sources, cache, project_files, targets)
-    if cache is not None:
-        cache.save({s.digest for s in sources})
-    _FACTS[root] = facts
-    return facts
+    if root not in _FACTS:
+        # The CLI's cache also serves the plugin: per-file fact summaries and the project's code
+        # facts are keyed by content, so an editor's flake8 run reuses what the last run computed.
+        _FACTS[root] = facts_for_root(root)
+    return _FACTS[root]
 
 
 def _any_selected(options, codes) -> bool:
@@ -100,7 +77,7 @@ class Plugin:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         if not self.wanted:
             return
-        from mlf_lint.engine.check import check_source
+        from mlf_lint.lint.check import check_source
 
         if self.filename in ("stdin", "-", None):
             path = Path.cwd() / "stdin.py"

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import List, Set, Tuple
 
-from mlf_lint.engine.check import check_source
-from mlf_lint.engine.project import combine, summarize
+from mlf_lint.lint.check import check_source
+from mlf_lint.lint.summaries import combine, summarize
 from mlf_lint.engine.registry import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,7 +10,7 @@ import yaml
 from click_compat import cli_runner
 
 from mlf_lint.cli import cli
-from mlf_lint.scaffold.bump_version import (BumpError, Version, add_changelog_section, bump, find_versions,
+from mlf_lint.scaffold.bump_version import (BumpError, add_changelog_section, bump, find_versions, parse_version,
                                             version_mismatches)
 from mlf_lint.scaffold.registry import PROJECT_RECORD
 
@@ -72,7 +72,7 @@ def test_changelog_section_is_added_with_todays_date(project: Path) -> None:
 
 def test_unreleased_entries_become_the_release() -> None:
     text = "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n- a seed bug\n\n## [1.0.0] - 2024-01-01\n"
-    updated = add_changelog_section(text, Version.parse("1.1.0"), dt.date(2025, 3, 4))
+    updated = add_changelog_section(text, parse_version("1.1.0"), dt.date(2025, 3, 4))
     assert updated == ("# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2025-03-04\n\n"
                        "### Fixed\n\n- a seed bug\n\n"
                        "## [1.0.0] - 2024-01-01\n")
@@ -81,14 +81,14 @@ def test_unreleased_entries_become_the_release() -> None:
 def test_changelog_edge_cases() -> None:
     day = dt.date(2025, 1, 2)
     released = "# Changelog\n\n## [2.0.0] - 2025-01-01\n"
-    assert add_changelog_section(released, Version.parse("2.0.0"), day) is None
-    empty = add_changelog_section("# Changelog\n", Version.parse("0.1.0"), day)
+    assert add_changelog_section(released, parse_version("2.0.0"), day) is None
+    empty = add_changelog_section("# Changelog\n", parse_version("0.1.0"), day)
     assert empty.startswith("# Changelog\n\n## [0.1.0] - 2025-01-02\n\n### Added\n")
     crlf = add_changelog_section("# Changelog\r\n\r\n## [0.1.0] - 2024-01-01\r\n",
-                                 Version.parse("0.2.0"), day)
+                                 parse_version("0.2.0"), day)
     assert "\n" not in crlf.replace("\r\n", "") and "## [0.2.0] - 2025-01-02\r\n" in crlf
     snapshot = add_changelog_section("# Changelog\n\n## [0.1.0] - 2024-01-01\n",
-                                     Version.parse("0.2.0-SNAPSHOT"), day)
+                                     parse_version("0.2.0-SNAPSHOT"), day)
     assert "## [Unreleased]\n\n### Added" in snapshot and "0.2.0-SNAPSHOT" not in snapshot
 
 
@@ -113,7 +113,7 @@ def test_same_version_and_bad_versions_are_refused(project: Path) -> None:
 
 
 def test_snapshot_versions_order_before_their_release(project: Path) -> None:
-    assert Version.parse("1.3.0-SNAPSHOT") < Version.parse("1.3.0") < Version.parse("1.3.1-SNAPSHOT")
+    assert parse_version("1.3.0-SNAPSHOT") < parse_version("1.3.0") < parse_version("1.3.1-SNAPSHOT")
     assert invoke("1.3.0-SNAPSHOT", str(project)).exit_code == 0
     assert "version = 1.3.0-SNAPSHOT" in (project / "setup.cfg").read_text()
     assert "## [Unreleased]" in (project / "CHANGELOG.md").read_text()

@@ -4,8 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import invoke, write
+from mlf_lint.engine.cache import CACHE_FILE
 from mlf_lint.engine.config import Config
-from mlf_lint.engine.runner import Options, run
+from mlf_lint.lint.runner import Options, run
 
 
 def _run(root: Path, **kwargs):
@@ -56,7 +57,7 @@ def test_editing_a_pin_invalidates_only_version_dependent_files(tmp_path: Path) 
 def test_corrupt_cache_is_ignored_and_rebuilt(tmp_path: Path) -> None:
     root = _project(tmp_path)
     cold = _run(root)
-    cache_file = root / ".mlf_lint_cache" / "cache-v3.json"
+    cache_file = root / ".mlf_lint_cache" / CACHE_FILE
     for garbage in (b"\x00\xff not json", b'{"stamp": "x"', b"[1, 2, 3]"):
         cache_file.write_bytes(garbage)
         again = _run(root)
@@ -70,7 +71,7 @@ def test_tampered_entry_is_not_trusted(tmp_path: Path) -> None:
 
     root = _project(tmp_path)
     _run(root)
-    cache_file = root / ".mlf_lint_cache" / "cache-v3.json"
+    cache_file = root / ".mlf_lint_cache" / CACHE_FILE
     data = json.loads(cache_file.read_text())
     data["files"]["flags.py"]["findings"] = "not a list"
     cache_file.write_text(json.dumps(data))
@@ -91,11 +92,26 @@ def test_clean_and_cache_dir(tmp_path: Path) -> None:
     root = _project(tmp_path)
     other = tmp_path / "elsewhere"
     invoke([str(root), "--cache-dir", str(other)])
-    assert (other / "cache-v3.json").exists()
+    assert (other / CACHE_FILE).exists()
     invoke([str(root)])
-    assert (root / ".mlf_lint_cache" / "cache-v3.json").exists()
+    assert (root / ".mlf_lint_cache" / CACHE_FILE).exists()
     code, out, _ = invoke(["clean", str(root)])
     assert code == 0 and "removed" in out
-    assert not (root / ".mlf_lint_cache" / "cache-v3.json").exists()
+    assert not (root / ".mlf_lint_cache" / CACHE_FILE).exists()
     code, out, _ = invoke(["clean", str(root)])
     assert code == 0 and "no cache" in out
+
+
+def test_files_that_could_not_be_analysed_are_known_cold_and_warm(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    write(root, {"broken.py": "import torch\ndef f(:\n", "broken.ipynb": '{"cells": [ <<<<<<< HEAD',
+                 "requirements.txt": "numpy>=>1\n"})
+    cold = _run(root, target_versions={})
+    warm = _run(root)
+    assert warm.analysed == []
+    failed = ["broken.ipynb", "broken.py", "requirements.txt"]
+    assert [path for path, _ in cold.unanalysed] == failed and warm.unanalysed == cold.unanalysed
+    # Also when the codes that report them are not selected: the file was not analysed all the same.
+    quiet = run(Options(paths=[root], config=Config(ignore=["MLF9"]), root=root, base=root, use_cache=False))
+    assert [path for path, _ in quiet.unanalysed] == failed
+    assert not any(f.code.startswith("MLF9") for f in quiet.findings)

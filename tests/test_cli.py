@@ -228,7 +228,7 @@ def test_interrupted_run_exits_130_without_a_traceback(project: Path, monkeypatc
     import pytest as _pytest
 
     from mlf_lint import cli as cli_module
-    from mlf_lint.engine import runner
+    from mlf_lint.lint import runner
 
     write(project, {"bad.py": BENCHMARK})
 
@@ -279,3 +279,25 @@ def test_cublas_requirement_follows_the_pinned_or_target_version(tmp_path: Path,
     })
     code, out, _ = invoke([str(tmp_path), "--no-cache", *extra])
     assert [c for c in codes(out) if c.startswith("MLF4")] == expected, out
+
+
+def test_the_run_root_covers_every_path_not_just_the_first(tmp_path: Path, monkeypatch) -> None:
+    # Two packages (each a root of its own) in one repository whose config ignores MLF120: the
+    # repository's config applies to both, whichever is named first.
+    write(tmp_path, {".mlf-lint.toml": 'ignore = ["MLF120"]\n', "one/setup.py": "", "two/setup.py": "",
+                     "one/a.py": BENCHMARK, "two/b.py": BENCHMARK})
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = invoke(["one/a.py", "two/b.py", "--no-cache"])
+    assert (code, codes(out)) == (0, [])
+    # One package alone is still its own root, with its own (default) config.
+    code, out, _ = invoke(["one/a.py", "--no-cache"])
+    assert (code, codes(out)) == (1, ["MLF120"])
+
+
+def test_check_options_group_every_option_of_the_command() -> None:
+    from mlf_lint.cli.check import CheckOptions, check
+
+    params = {p.name for p in check.params}
+    options = CheckOptions.from_params({name: None for name in params})
+    fix_names = set(type(options.fix).__dataclass_fields__)
+    assert params == (set(CheckOptions.__dataclass_fields__) - {"fix"}) | fix_names

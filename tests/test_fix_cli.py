@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click_compat import cli_runner
 
-from mlf_lint.cli_check import check
+from mlf_lint.cli.check import check
 
 SOURCE = ("import torch\n"
           "import numpy as np\n"

@@ -8,9 +8,9 @@ from typing import List
 
 import pytest
 
-from mlf_lint.engine.check import check_source
+from mlf_lint.lint.check import check_source
 from mlf_lint.engine.finding import Finding
-from mlf_lint.engine.project import combine, summarize
+from mlf_lint.lint.summaries import combine, summarize
 from mlf_lint.fix.apply import fix_source
 from mlf_lint.fix.notebook import NotebookFixer
 
@@ -120,7 +120,7 @@ def test_notebook_fixture() -> None:
 
 
 def test_notebook_findings_from_the_analysis() -> None:
-    notebook = pytest.importorskip("mlf_lint.engine.notebook")
+    notebook = pytest.importorskip("mlf_lint.lint.notebook")
     from mlf_lint.engine.facts import ProjectFacts
 
     text = (FIXTURES / "notebook.in.ipynb").read_text(encoding="utf-8")

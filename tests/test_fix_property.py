@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlf_lint.engine.check import check_source
-from mlf_lint.engine.project import combine, summarize
+from mlf_lint.lint.check import check_source
+from mlf_lint.lint.summaries import combine, summarize
 from mlf_lint.fix.apply import fix_source
 
 HEADER = ("import os\nimport glob\nimport random\nimport torch\nimport numpy as np\n"

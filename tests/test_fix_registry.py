@@ -28,8 +28,8 @@ def test_analysis_does_not_import_libcst() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from mlf_lint.engine.check import check_source; "
-            "from mlf_lint.engine.facts import ProjectFacts; import mlf_lint.cli_check; "
+    code = ("import sys; from mlf_lint.lint.check import check_source; "
+            "from mlf_lint.engine.facts import ProjectFacts; import mlf_lint.cli.check; "
             "check_source('a.py', 'import torch\\ntorch.backends.cudnn.benchmark = True\\n', ProjectFacts()); "
             "print('libcst' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,6 +11,8 @@ import pytest
 
 from helpers import write
 
+from mlf_lint.engine.cache import CACHE_FILE
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -102,7 +104,7 @@ def test_plugin_uses_an_existing_cache_but_creates_none(tmp_path: Path) -> None:
     assert run().returncode == 0
     assert not (tmp_path / ".mlf_lint_cache").exists()
     subprocess.run([sys.executable, "-m", "mlf_lint", "."], cwd=tmp_path, capture_output=True, timeout=300)
-    cache = tmp_path / ".mlf_lint_cache" / "cache-v3.json"
+    cache = tmp_path / ".mlf_lint_cache" / CACHE_FILE
     before = cache.read_bytes()
     (tmp_path / "b.py").write_text("import torch\n", encoding="utf-8")
     assert run().returncode == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mlf_lint.engine.check import check_source
+from mlf_lint.lint.check import check_source
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.registry import all_rules
 

@@ -11,7 +11,7 @@ from click_compat import cli_runner
 
 from mlf_lint.cli import cli
 from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint.engine.notebook import check_notebook, python_lines
+from mlf_lint.lint.notebook import check_notebook, python_lines
 from mlf_lint.engine.registry import all_rules
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "notebooks" / "example.ipynb"
@@ -109,3 +109,77 @@ def test_percent_continuing_an_expression_is_python(tmp_path: Path) -> None:
     text = _notebook(tmp_path, "import random\nx = (10\n% 3)\nrandom.seed()\n").read_text()
     findings, _ = check_notebook("nb.ipynb", text, ProjectFacts(), ALL)
     assert [(f.cell, f.line, f.code) for f in findings] == [(1, 4, "MLF001")]
+
+
+NB3_CELL = "import torch\ntorch.backends.cudnn.benchmark = True\n"
+
+
+def _nbformat3(path: Path) -> Path:
+    """An nbformat-3 notebook: cells inside worksheets, code under ``input``."""
+    nb = {"metadata": {}, "nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# title\n"]},
+        {"cell_type": "code", "collapsed": False, "input": NB3_CELL.splitlines(keepends=True),
+         "language": "python", "metadata": {}, "outputs": []}]}]}
+    path.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def test_sarif_places_an_nbformat3_finding_at_its_line_and_hashes_that_line(tmp_path: Path) -> None:
+    import hashlib
+
+    path = _nbformat3(tmp_path / "old.ipynb")
+    result = cli_runner().invoke(cli, ["check", str(path), "--no-cache", "--format", "sarif"])
+    assert result.exit_code == 1, result.output
+    [res] = json.loads(result.stdout)["runs"][0]["results"]
+    region = res["locations"][0]["physicalLocation"]["region"]
+    json_line = path.read_text(encoding="utf-8").splitlines()[region["startLine"] - 1]
+    assert region["startLine"] > 1
+    assert "torch.backends.cudnn.benchmark = True" in json_line[region["startColumn"] - 1:region["endColumn"] - 1]
+    # Fingerprinted by the cell's line (stable when the message wording changes), not by the message.
+    line = "torch.backends.cudnn.benchmark = True"
+    digest = hashlib.sha256(f"MLF120\0{line}".encode()).hexdigest()[:16]
+    assert res["partialFingerprints"]["primaryLocationLineHash"] == f"{digest}:1"
+
+
+def _fixable_notebook(text_of) -> str:
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                     "source": ["import torch\n", "torch.backends.cudnn.benchmark = True\n"]}],
+          "metadata": {"language": "python", "note": "caf\u00e9"}, "nbformat": 4, "nbformat_minor": 5}
+    return text_of(nb)
+
+
+def _fix(path: Path) -> str:
+    result = cli_runner().invoke(cli, ["check", str(path), "--no-cache", "--fix"])
+    assert result.exit_code == 0, result.output
+    return path.read_bytes().decode("utf-8")
+
+
+def test_fix_keeps_a_crlf_notebook_crlf(tmp_path: Path) -> None:
+    original = _fixable_notebook(lambda nb: json.dumps(nb, indent=1, ensure_ascii=False) + "\n").replace("\n", "\r\n")
+    path = tmp_path / "crlf.ipynb"
+    path.write_bytes(original.encode("utf-8"))
+    fixed = _fix(path)
+    assert fixed != original and "benchmark = False" in fixed
+    assert fixed.count("\r\n") == original.count("\r\n") and "\n" not in fixed.replace("\r\n", "")
+
+
+def test_fix_keeps_a_compact_notebook_compact_and_its_escapes(tmp_path: Path) -> None:
+    original = _fixable_notebook(lambda nb: json.dumps(nb, separators=(",", ":")))
+    path = tmp_path / "compact.ipynb"
+    path.write_text(original, encoding="utf-8")
+    fixed = _fix(path)
+    assert "\n" not in fixed and '"cells":[{' in fixed and "\\u00e9" in fixed
+    assert fixed == original.replace("benchmark = True", "benchmark = False")
+
+
+def test_fix_keeps_a_two_space_notebook_as_it_was(tmp_path: Path) -> None:
+    original = _fixable_notebook(lambda nb: json.dumps(nb, indent=2, ensure_ascii=False) + "\n")
+    path = tmp_path / "two.ipynb"
+    path.write_text(original, encoding="utf-8")
+    assert _fix(path) == original.replace("benchmark = True", "benchmark = False")
+
+
+def test_fix_reaches_nbformat3_cells(tmp_path: Path) -> None:
+    path = _nbformat3(tmp_path / "old.ipynb")
+    original = path.read_text(encoding="utf-8")
+    assert _fix(path) == original.replace("benchmark = True", "benchmark = False")

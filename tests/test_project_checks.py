@@ -19,7 +19,11 @@ def project_files(root: Path) -> List[Path]:
 
 def run(name: str, facts: ProjectFacts = None) -> Set[Tuple[str, str, int]]:
     root = PROJECTS / name
-    return {(f.code, f.path, f.line) for f in check_project(root, project_files(root), facts or ProjectFacts())}
+    files = project_files(root)
+    facts = facts or ProjectFacts()
+    # The env vars the files set are project facts (the run collects them once, with the code's).
+    facts.env_vars = {**collect_env_vars(root, files), **facts.env_vars}
+    return {(f.code, f.path, f.line) for f in check_project(root, files, facts)}
 
 
 EXPECTED = {
@@ -185,3 +189,47 @@ def test_every_code_has_a_complete_rule_entry() -> None:
         rule = rules[code]
         assert rule.what and rule.why and rule.example and rule.use_instead and rule.versions, code
         assert rule.references and all(r.url.startswith("https://") for r in rule.references), code
+
+
+def test_a_run_reads_and_parses_each_project_file_once(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+    from collections import Counter
+
+    from helpers import invoke
+
+    from mlf_lint.project_checks import dockerfile, model
+    from mlf_lint.project_checks import yaml_lines as Y
+
+    for name in ("docker", "mlproject"):
+        shutil.copytree(PROJECTS / name, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "environment.yml").write_text("name: x\ndependencies:\n  - python=3.11\n  - pytorch=2.1\n")
+    (tmp_path / "train.py").write_text("import os\nimport torch\nos.environ['PYTHONHASHSEED'] = '0'\n")
+    reads: Counter = Counter()
+    parses: Counter = Counter()
+
+    def counting(counter, key, real):
+        def wrapped(arg, *rest):
+            counter[key(arg)] += 1
+            return real(arg, *rest)
+        return wrapped
+
+    monkeypatch.setattr(model, "load_text", counting(reads, lambda path: path.name, model.load_text))
+    monkeypatch.setattr(dockerfile, "instructions",
+                        counting(parses, lambda text: "Dockerfile", dockerfile.instructions))
+    monkeypatch.setattr(Y, "compose", counting(parses, lambda text: text.split("\n", 1)[0], Y.compose))
+    code, out, _ = invoke([str(tmp_path), "--no-cache"])
+    assert code == 1, out
+    files = {p.name for p in project_files(tmp_path)}
+    assert set(reads) == files and set(reads.values()) == {1}, reads
+    assert parses["Dockerfile"] == 1 and max(parses.values()) == 1, parses
+
+
+def test_failed_project_files_are_data_not_codes(tmp_path: Path) -> None:
+    from mlf_lint.project_checks import check_project_files
+
+    (tmp_path / "environment.yml").write_text("name: [x\n")
+    (tmp_path / "requirements.txt").write_text("torch==2.1.0\nnumpy>=>1\n")
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11\n")
+    checked = check_project_files(tmp_path, project_files(tmp_path), ProjectFacts())
+    assert [(f.path, f.code) for f in checked.failed] == [("environment.yml", "MLF910"), ("requirements.txt", "MLF911")]
+    assert set(checked.failed) <= set(checked.findings)

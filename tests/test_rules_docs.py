@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click_compat import cli_runner
 
-from mlf_lint import cli_rules
+from mlf_lint.cli import rules as cli_rules
 from mlf_lint.cli import cli
 from mlf_lint.engine.registry import all_rules
 from mlf_lint.report import docs

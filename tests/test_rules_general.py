@@ -6,10 +6,10 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from mlf_lint.engine.check import check_source
+from mlf_lint.lint.check import check_source
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
-from mlf_lint.engine.project import combine, summarize
+from mlf_lint.lint.summaries import combine, summarize
 from mlf_lint.engine.registry import all_rules
 from mlf_lint.rules import code_rules
 from mlf_lint.rules.general.sklearn import load_table as sklearn_table
@@ -96,10 +96,11 @@ def test_xgboost_histogram_flag_only_in_the_versions_that_have_it() -> None:
 def test_sklearn_table_is_well_formed() -> None:
     table = sklearn_table()
     assert "sklearn.model_selection.train_test_split" in table
-    assert all(name.startswith("sklearn.") and entry.what for name, entry in table.items())
-    for entry in table.values():
-        for arg, values, _default in entry.conditions:
-            assert arg and values
+    assert all(name.startswith("sklearn.") and len(entries) == 1 and entries[0].what
+               for name, entries in table.items())
+    for [entry] in table.values():
+        for condition in entry.conditions:
+            assert condition.arg and condition.values
 
 
 def test_tf_op_table_is_well_formed() -> None:
@@ -118,3 +119,41 @@ def test_every_code_of_these_rules_has_a_page_with_an_upstream_reference() -> No
         assert rule.references and all(r.url.startswith("https://") for r in rule.references), code
     off = {c for c in mine if not rules[c].default}
     assert off == {"MLF030", "MLF204", "MLF302", "MLF306"}
+
+
+def test_every_op_and_parameter_table_speaks_one_condition_grammar() -> None:
+    import yaml
+
+    from mlf_lint.engine.registry import PACKAGE_ROOT
+
+    keys = {"arg", "also", "pos", "in", "not_in", "default", "present", "tensor"}
+    tables = ["rules/pytorch/ops.yaml", "rules/tensorflow/ops.yaml", "rules/general/sklearn.yaml",
+              "rules/xgboost/params.yaml"]
+    for rel in tables:
+        for entry in yaml.safe_load((PACKAGE_ROOT / rel).read_text(encoding="utf-8")):
+            assert "backprop_only" not in entry, rel  # one spelling: backward_only
+            for condition in entry.get("when", ()):
+                assert set(condition) <= keys and "arg" in condition, (rel, condition)
+                tests = {"in", "not_in", "present", "tensor"} & set(condition)
+                assert len(tests) == 1, (rel, condition)
+
+
+def test_xgboost_params_table_reads_unpacked_params_as_unknown() -> None:
+    from mlf_lint.rules.table import Arguments, Condition
+
+    class Params(Arguments):
+        def __init__(self, params, opaque=False):
+            self.params, self.opaque = params, opaque
+
+        def node(self, name, pos):
+            return None
+
+        def value(self, name, pos):
+            from mlf_lint.engine.evaluate import ABSENT
+            return self.params.get(name, ABSENT)
+
+    updater = Condition.from_data({"arg": "updater", "in": ["shotgun"], "default": "shotgun"})
+    threads = Condition.from_data({"arg": "nthread", "also": ["n_jobs"], "not_in": [1]})
+    assert updater.holds(Params({})) and not updater.holds(Params({}, opaque=True))
+    assert threads.holds(Params({})) and not threads.holds(Params({"n_jobs": 1}))
+    assert threads.holds(Params({"nthread": 4, "n_jobs": 1}))

@@ -7,7 +7,8 @@ import pytest
 
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.project_checks import check_project
-from mlf_lint.project_checks.versions import in_range, parse_target_versions, pinned_versions
+from mlf_lint.engine.versions import Version, in_range, parse_version, pinned_in
+from mlf_lint.project_checks.versions import parse_target_versions, pinned_versions
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
 
@@ -57,11 +58,43 @@ def test_parse_target_versions() -> None:
             parse_target_versions([bad])
 
 
-def test_in_range() -> None:
-    assert in_range({"torch": "2.9.1+cu121"}, "torch", (1, 8), (2, 10)) is True
-    assert in_range({"torch": "2.10.0"}, "torch", (1, 8), (2, 10)) is False
-    assert in_range({"torch": "1.7.1"}, "torch", (1, 8), (2, 10)) is False
-    assert in_range({}, "torch", (1, 8), (2, 10)) is None
+def test_pinned_in() -> None:
+    assert pinned_in({"torch": "2.9.1+cu121"}, "torch", ">=1.8,<2.10") is True
+    assert pinned_in({"torch": "2.10.0"}, "torch", ">=1.8,<2.10") is False
+    assert pinned_in({"torch": "1.7.1"}, "torch", ">=1.8,<2.10") is False
+    assert pinned_in({}, "torch", ">=1.8,<2.10") is None
+
+
+def test_one_answer_to_unknown() -> None:
+    # A version that cannot be read is unknown everywhere: no range holds or fails for it, and a
+    # rule that needs one assumes the newest known release (not 0.0.0).
+    assert parse_version("latest") is None and pinned_in({"torch": "latest"}, "torch", "<2.10") is None
+    from mlf_lint.engine.context import TrackedFacts
+    from mlf_lint.engine.facts import ProjectFacts
+    from mlf_lint.engine.versions import newest_known
+
+    assert TrackedFacts(ProjectFacts(versions={"torch": "latest"})).version("torch") == newest_known("torch")
+
+
+def test_library_versions_parse_and_compare() -> None:
+    assert parse_version("2.1.0+cu118") == parse_version("v2.1") == Version((2, 1, 0))
+    assert parse_version("2.4rc1") == Version((2, 4, 0))
+    assert str(Version.parse("2.10")) == "2.10.0" and Version.parse("2.10") > Version.parse("2.9.9")
+    assert in_range(Version.parse("2.5"), ">=1.13,<2.6") and not in_range(Version.parse("2.6"), ">=1.13,<2.6")
+
+
+def test_project_versions_and_their_snapshots() -> None:
+    snapshot, release = Version.project("1.3.0-SNAPSHOT"), Version.project("1.3.0")
+    assert snapshot < release < Version.project("1.3.1-SNAPSHOT")
+    assert str(snapshot) == "1.3.0-SNAPSHOT" and snapshot.difference(release) == "patch"
+    assert Version.project("2.0.0").difference(release) == "major" and release.difference(release) is None
+    for bad in ("1.3", "1.3.0rc1", "v1.3.0"):
+        try:
+            Version.project(bad)
+        except ValueError as exc:
+            assert "expected X.Y.Z or X.Y.Z-SNAPSHOT" in str(exc)
+        else:
+            raise AssertionError(bad)
 
 
 def _cublas_findings(tmp_path: Path, versions: dict) -> list:

@@ -11,12 +11,20 @@ import os
 import tempfile
 from pathlib import Path
 from dataclasses import asdict
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from mlf_lint import __version__
 from mlf_lint.engine.facts import ProjectFacts
 
-CACHE_FILE = "cache-v3.json"
+CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
+CACHE_FILE = "cache-v4.json"
+
+
+def cache_folder(root: Path, configured: Optional[str] = None, override: Optional[Path] = None) -> Path:
+    """Where the cache of the project at ``root`` lives: ``--cache-dir``, else the config's
+    ``cache-dir``, else CACHE_DIR; a relative folder is relative to the project root."""
+    folder = override or Path(configured or CACHE_DIR)
+    return folder if folder.is_absolute() else root / folder
 
 
 def content_hash(data: bytes) -> str:
@@ -81,7 +89,8 @@ class Cache:
         self.summaries[digest] = summary
         self.dirty = True
 
-    def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[list]:
+    def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[Tuple[list, Optional[str]]]:
+        """The stored findings of an unchanged file, and why it could not be analysed (or None)."""
         entry = self.entries.get(rel)
         if not isinstance(entry, dict) or entry.get("hash") != digest:
             return None
@@ -92,10 +101,12 @@ class Cache:
         for name, value in used.items():
             if fact_digest(facts, name) != value:
                 return None
-        return findings
+        failure = entry.get("failure")
+        return findings, failure if isinstance(failure, str) else None
 
-    def store(self, rel: str, digest: str, findings: list, used: Dict[str, str]) -> None:
-        self.entries[rel] = {"hash": digest, "findings": findings, "facts": used}
+    def store(self, rel: str, digest: str, findings: list, used: Dict[str, str],
+              failure: Optional[str] = None) -> None:
+        self.entries[rel] = {"hash": digest, "findings": findings, "facts": used, "failure": failure}
         self.dirty = True
 
     def save(self, live_hashes: Iterable[str]) -> None:

@@ -9,7 +9,7 @@ from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding, Fix
 from mlf_lint.engine.names import ImportMap
 from mlf_lint.engine.registry import all_rules
-from mlf_lint.engine.versions import Version, newest_known
+from mlf_lint.engine.versions import Version, newest_known, parse_version
 
 
 class TrackedFacts:
@@ -30,10 +30,9 @@ class TrackedFacts:
         return getattr(self._facts, name)
 
     def version(self, library: str) -> Version:
-        """The pinned version of ``library``, or the newest release the tables know."""
+        """The pinned version of ``library``, or (unknown) the newest release the tables know."""
         self.used.add(f"versions.{library}")
-        pinned = self._facts.versions.get(library)
-        return Version.parse(pinned) if pinned else newest_known(library)
+        return parse_version(self._facts.versions.get(library)) or newest_known(library)
 
     def env(self, name: str) -> List:
         self.used.add(f"env_vars.{name}")

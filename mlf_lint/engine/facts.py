@@ -2,7 +2,7 @@
 
 Rules read these to decide context, e.g. an op that ``torch.use_deterministic_algorithms(True)``
 makes deterministic is not reported where the project enables the mode. Facts are collected by a
-cheap pass over the project (see ``engine.project``), and a cached result depends on the facts
+cheap pass over the project (see ``mlf_lint.lint.facts``), and a cached result depends on the facts
 it was computed under (``ProjectFacts.key``).
 """
 from __future__ import annotations

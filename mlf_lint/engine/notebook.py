@@ -1,158 +1,206 @@
-"""Jupyter notebooks: the code cells are checked as one module, so an import in cell 1 resolves
-a call in cell 3, and each finding is mapped back to its cell.
+"""The one Jupyter notebook reader: code cells (nbformat 4 ``cells`` and nbformat 3 ``worksheets``),
+where each cell line sits in the ``.ipynb`` text, and writing a changed notebook back in its own layout.
 
-Numbering: ``Finding.cell`` is the 1-based index of the cell among the notebook's *code* cells
-(markdown and raw cells are not counted), the way Jupyter's "In [n]" order and the reporters'
-``notebook_code_cells`` count them; ``Finding.line`` is the 1-based line inside that cell.
-
-IPython syntax is blanked before parsing, keeping every line in place: a line magic (``%time``),
-a shell escape (``!pip install``), ``x = !ls`` / ``x = %sx ls`` and help lines (``obj?``) become
-``pass`` at the same indentation (or ``x = None``); a cell magic (``%%bash``) blanks the whole cell,
-whose body is not Python.
+Numbering, shared by the analysis, the reporters and the fixes: ``Finding.cell`` is the 1-based
+index of a cell among the notebook's *code* cells (markdown and raw cells are not counted), the way
+Jupyter's "In [n]" order counts them; ``Finding.line`` is the 1-based line inside that cell.
 """
 from __future__ import annotations
 
-import ast
-import copy
 import json
 import re
-from dataclasses import replace
-from typing import Any, Dict, List, Optional, Set, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
 
-from mlf_lint.engine import project
-from mlf_lint.engine.check import SYNTAX_ERROR, check_source
-from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint.engine.finding import Finding
-
-INVALID_NOTEBOOK = "MLF903"
-_MAGIC = re.compile(r"^(\s*)(?:[%!]|\?\?|\?(?=\w))")
-_ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)[%!]")
-_HELP = re.compile(r"^(\s*)[\w.]+\?\??\s*$")
+from mlf_lint.engine.text import split_lines
 
 
-def _source(cell: Dict[str, Any]) -> str:
-    text = cell.get("source", cell.get("input", ""))
-    if isinstance(text, list):
-        return "".join(str(part) for part in text)
-    return text if isinstance(text, str) else ""
+class NotebookError(ValueError):
+    """The text is not a notebook. ``invalid_json``: it is not JSON at all (else: JSON without cells)."""
+
+    def __init__(self, message: str, invalid_json: bool) -> None:
+        super().__init__(message)
+        self.invalid_json = invalid_json
 
 
-def code_cells(notebook: Any) -> Optional[List[str]]:
-    """The source of each code cell (nbformat 4, and 3's worksheets); None if not a notebook."""
-    if not isinstance(notebook, dict):
+@dataclass
+class CodeCell:
+    number: int               # 1-based among code cells
+    data: Dict[str, Any]      # the cell's JSON object (changed in place by fixes)
+
+    @property
+    def key(self) -> str:
+        """Where the source is kept: ``source`` (nbformat 4), ``input`` (nbformat 3 code cells)."""
+        return "source" if "source" in self.data or "input" not in self.data else "input"
+
+    @property
+    def source(self) -> str:
+        return _text(self.data.get(self.key, ""))
+
+    def set_source(self, text: str) -> None:
+        """Write the cell's source back as the notebook kept it: a list of lines, or one string."""
+        self.data[self.key] = split_lines(text) if isinstance(self.data.get(self.key), list) else text
+
+
+@dataclass
+class Notebook:
+    data: Dict[str, Any]
+    cells: List[CodeCell]
+
+
+def read(text: str) -> Notebook:
+    """The notebook in ``text``; NotebookError when it is not JSON or has no list of cells."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise NotebookError(str(exc), invalid_json=True) from None
+    cells = _code_cells(data)
+    if cells is None:
+        raise NotebookError("no list of cells", invalid_json=False)
+    return Notebook(data, [CodeCell(number, cell) for number, cell in enumerate(cells, start=1)])
+
+
+def _code_cells(doc: Any) -> Optional[List[Dict[str, Any]]]:
+    """The code cells of a parsed notebook (plain or located strings), in order; None if none can be."""
+    if not isinstance(doc, dict):
         return None
-    cells = notebook.get("cells")
-    if cells is None and isinstance(notebook.get("worksheets"), list):
-        cells = [c for sheet in notebook["worksheets"] if isinstance(sheet, dict)
-                 for c in sheet.get("cells", [])]
+    cells = doc.get("cells")
+    if cells is None and isinstance(doc.get("worksheets"), list):
+        cells = [c for sheet in doc["worksheets"] if isinstance(sheet, dict)
+                 for c in (sheet.get("cells") if isinstance(sheet.get("cells"), list) else [])]
     if not isinstance(cells, list):
         return None
-    return [_source(c) for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+    return [c for c in cells if isinstance(c, dict) and _plain(c.get("cell_type")) == "code"]
 
 
-def python_lines(source: str) -> List[str]:
-    """The cell's lines with IPython syntax blanked (same number of lines)."""
-    lines = source.split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):
-        return [""] * len(lines)
-    out = []
-    for line in lines:
-        assigned = _ASSIGNED_MAGIC.match(line)
-        if assigned:
-            out.append(assigned.group(1) + "None")
+def _source_parts(cell: Dict[str, Any]) -> List[Any]:
+    value = cell.get("source", cell.get("input", ""))
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(str(part) for part in value)
+    return value if isinstance(value, str) else ""
+
+
+# -- positions: where each cell line sits in the .ipynb text (for SARIF regions) -----------------
+@dataclass(frozen=True)
+class LineSpot:
+    text: str        # the cell line
+    line: int        # 1-based line in the .ipynb of the JSON string it starts in
+    start: int       # 1-based column of that string's opening quote
+    end: int         # 1-based column just past its closing quote
+
+
+@dataclass(frozen=True)
+class _Located:
+    text: str
+    line: int
+    start: int
+    end: int
+
+
+def _plain(value: Any) -> Any:
+    return value.text if isinstance(value, _Located) else value
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+|\s+')
+
+
+def cell_lines(text: str) -> Optional[List[List[LineSpot]]]:
+    """Each code cell's source lines (as :func:`read` numbers the cells), each with the place of the
+    JSON string it comes from. None when the text is not a notebook. A small position-keeping JSON
+    reader, because ``json`` forgets where values were."""
+    tokens: List[Tuple[str, int, int]] = []  # (token, line, column)
+    line, line_start = 1, 0
+    for match in _JSON_TOKEN.finditer(text, 1 if text.startswith("\ufeff") else 0):
+        tok = match.group()
+        if not tok.isspace():
+            tokens.append((tok, line, match.start() - line_start + 1))
+        newlines = tok.count("\n")
+        if newlines:
+            line += newlines
+            line_start = match.start() + tok.rindex("\n") + 1
+    pos = 0
+
+    def value() -> Any:
+        nonlocal pos
+        tok, tline, tcol = tokens[pos]
+        pos += 1
+        if tok == "{":
+            obj: Dict[str, Any] = {}
+            while tokens[pos][0] != "}":
+                key = json.loads(tokens[pos][0])
+                pos += 2  # key and colon
+                obj[key] = value()
+                if tokens[pos][0] == ",":
+                    pos += 1
+            pos += 1
+            return obj
+        if tok == "[":
+            items = []
+            while tokens[pos][0] != "]":
+                items.append(value())
+                if tokens[pos][0] == ",":
+                    pos += 1
+            pos += 1
+            return items
+        if tok.startswith('"'):
+            return _Located(json.loads(tok), tline, tcol, tcol + len(tok))
+        return json.loads(tok)
+
+    try:
+        cells = _code_cells(value())
+    except (IndexError, KeyError, TypeError, ValueError, RecursionError):
+        return None
+    return None if cells is None else [_spots(cell) for cell in cells]
+
+
+def _spots(cell: Dict[str, Any]) -> List[LineSpot]:
+    lines: List[LineSpot] = []
+    pending: Optional[Tuple[str, _Located]] = None  # a line not ended yet, and where it began
+    for part in _source_parts(cell):
+        if not isinstance(part, _Located):
             continue
-        magic = _MAGIC.match(line) or _HELP.match(line)
-        out.append(magic.group(1) + "pass" if magic else line)
-    return out
+        # One JSON string may hold several lines ("a\nb") or part of one: each source line maps
+        # to the string where it starts.
+        chunks = part.text.split("\n")
+        for chunk in chunks[:-1]:
+            text, origin = (pending[0] + chunk, pending[1]) if pending else (chunk, part)
+            lines.append(LineSpot(text, origin.line, origin.start, origin.end))
+            pending = None
+        if chunks[-1]:
+            pending = (pending[0] + chunks[-1], pending[1]) if pending else (chunks[-1], part)
+    if pending:
+        lines.append(LineSpot(pending[0], pending[1].line, pending[1].start, pending[1].end))
+    return lines
 
 
-def _parses(text: str) -> Optional[SyntaxError]:
+# -- writing back --------------------------------------------------------------------------------
+def dump(notebook: Notebook, original: str) -> str:
+    """The notebook as JSON in the layout of ``original``: its indentation (or compactness), its
+    separators, whether it escapes non-ASCII text, its line endings and its final newline."""
+    text = json.dumps(notebook.data, **_layout(original))
+    if original.rstrip(" \t").endswith("\n"):
+        text += "\n"
+    return text.replace("\n", "\r\n") if "\r\n" in original else text
+
+
+def _layout(original: str) -> Dict[str, Any]:
+    """The ``json.dumps`` options that write ``original`` back exactly (Jupyter's indent=1, a
+    compact one-line file ...); the nearest guess where none does."""
+    body = original.lstrip("\ufeff").strip().replace("\r\n", "\n")
+    match = re.match(r'\{[ \t]*\n([ \t]*)"', body)
+    indent = len(match.group(1)) if match else None
+    shapes: List[Dict[str, Any]] = [{"indent": indent}] if indent is not None or "\n" in body else \
+        [{"separators": (", ", ": ")}, {"separators": (",", ":")}]
+    candidates = [{**shape, "ensure_ascii": escaped} for shape in shapes for escaped in (False, True)]
     try:
-        ast.parse(text)
-    except SyntaxError as exc:
-        return exc
-    except ValueError as exc:  # NUL bytes
-        return SyntaxError(str(exc))
-    return None
-
-
-def check_notebook(rel: str, text: str, facts: ProjectFacts,
-                   enabled: Optional[Set[str]] = None) -> Tuple[List[Finding], Set[str]]:
-    """Findings in one notebook, each with ``cell`` and a line inside that cell."""
-    def wanted(code: str) -> bool:
-        return enabled is None or code in enabled
-
-    try:
-        notebook = json.loads(text)
-    except ValueError as exc:
-        if not wanted(INVALID_NOTEBOOK):
-            return [], set()
-        return [Finding(rel, 1, 0, INVALID_NOTEBOOK,
-                        f"notebook is not valid JSON ({exc}); no rule was checked in it. Repair or "
-                        "re-save it in Jupyter.", severity="error")], set()
-    cells = code_cells(notebook)
-    if cells is None:
-        if not wanted(INVALID_NOTEBOOK):
-            return [], set()
-        return [Finding(rel, 1, 0, INVALID_NOTEBOOK,
-                        "notebook has no list of cells, so it is not a Jupyter notebook; no rule was "
-                        "checked in it. Re-save it in Jupyter or rename it.", severity="error")], set()
-
-    findings: List[Finding] = []
-    blocks: List[List[str]] = []
-    for number, source in enumerate(cells, start=1):
-        lines = python_lines(source)
-        error = _parses("\n".join(lines))
-        if error is not None and _parses(source) is None:
-            # A line that only looked like IPython syntax (a "%" continuing an expression).
-            lines, error = source.split("\n"), None
-        if error is not None:
-            # One broken cell does not hide the others: report it and leave it out of the module.
-            if wanted(SYNTAX_ERROR):
-                findings.append(Finding(
-                    rel, min(max(error.lineno or 1, 1), len(lines)), max((error.offset or 1) - 1, 0),
-                    SYNTAX_ERROR, f"cannot parse this cell: {error.msg}; no rule was checked in it. Fix the "
-                    "syntax error.", severity="error", cell=number))
-            lines = [""] * len(lines)
-        blocks.append(lines)
-
-    # One module: cell i's line j sits at starts[i] + j.
-    starts: List[int] = []
-    module: List[str] = []
-    for lines in blocks:
-        starts.append(len(module))
-        module.extend(lines)
-    text = "\n".join(module) + "\n"
-    found, used = check_source(rel, text, with_own_facts(rel, text, facts), enabled)
-    for finding in found:
-        findings.append(_to_cell(finding, starts, blocks))
-    findings.sort(key=Finding.sort_key)
-    return findings, used
-
-
-def with_own_facts(rel: str, text: str, facts: ProjectFacts) -> ProjectFacts:
-    """The project facts plus what the notebook itself does: a notebook that seeds TensorFlow in
-    its first cell is seeded, even though the project pass reads only .py files."""
-    own = project.combine({rel: project.summarize(text)}, {rel: text})
-    merged = copy.deepcopy(facts)
-    for name, value in vars(own).items():
-        if isinstance(value, list) and value:
-            getattr(merged, name).extend(v for v in value if v not in getattr(merged, name))
-    for name, places in own.env_vars.items():
-        merged.env_vars.setdefault(name, []).extend(places)
-    return merged
-
-
-def _to_cell(finding: Finding, starts: List[int], blocks: List[List[str]]) -> Finding:
-    index = 0
-    for i, start in enumerate(starts):
-        if start < finding.line and len(blocks[i]):
-            index = i
-    line = finding.line - starts[index]
-    end_line = finding.end_line
-    end_col = finding.end_col
-    if end_line is not None:
-        end_line -= starts[index]
-        if not 1 <= end_line <= len(blocks[index]):
-            end_line, end_col = None, None  # ends outside the cell: drop the end rather than mislead
-    return replace(finding, line=line, end_line=end_line, end_col=end_col, cell=index + 1)
+        data = json.loads(body)
+    except ValueError:
+        return candidates[0]
+    for options in candidates:
+        if json.dumps(data, **options) == body:
+            return options
+    return {"indent": indent or 1, "ensure_ascii": False} if "\n" in body else candidates[0]

@@ -1,12 +1,13 @@
 """Fixes inside Jupyter notebooks: each code cell is fixed as a module of its own (``Finding.cell``
-counts code cells from 1, lines count within the cell), and the cell's source is written back into
-the notebook JSON with the layout Jupyter uses (the original indent, key order and line lists)."""
+counts code cells from 1, lines count within the cell), and the notebook is written back in its
+own layout (indent or compactness, key order, line lists, line endings) by the one notebook reader,
+:mod:`mlf_lint.engine.notebook`."""
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
+from mlf_lint.engine import notebook as reader
 from mlf_lint.engine.finding import Finding
 from mlf_lint.fix.apply import Candidate, FixOutcome, SourceFixer
 from mlf_lint.fix.textedit import split_lines
@@ -42,33 +43,27 @@ def _unmask(source: str, magics: List[str]) -> Optional[str]:
     return "".join(out) if len(seen) == len(magics) else None
 
 
-def _indent(text: str) -> int:
-    match = re.search(r"^\{\s*\n( *)\"", text)
-    return len(match.group(1)) if match else 1
-
-
 class NotebookFixer:
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path
         self.messages: List[str] = []
-        self.cells: List[Dict[str, Any]] = []
-        self.notebook: Optional[Dict[str, Any]] = None
+        self.notebook: Optional[reader.Notebook] = None
         self._fixers: Dict[int, Tuple[SourceFixer, List[str]]] = {}
         try:
-            notebook = json.loads(text)
-            self.cells = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
-            self.notebook = notebook
-        except (ValueError, KeyError, TypeError, AttributeError):
+            self.notebook = reader.read(text)
+        except reader.NotebookError:
             self.messages.append(f"{path}: not fixed, not a readable notebook")
+
+    @property
+    def cells(self) -> List[reader.CodeCell]:
+        return self.notebook.cells if self.notebook is not None else []
 
     def _cell_fixer(self, number: int) -> Optional[Tuple[SourceFixer, List[str]]]:
         if number not in self._fixers:
             if not 1 <= number <= len(self.cells):
                 return None
-            raw = self.cells[number - 1].get("source", "")
-            source = "".join(raw) if isinstance(raw, list) else str(raw)
-            masked, magics = _mask(source)
+            masked, magics = _mask(self.cells[number - 1].source)
             self._fixers[number] = (SourceFixer(masked, f"{self.path} cell {number}"), magics)
         return self._fixers[number]
 
@@ -107,10 +102,8 @@ class NotebookFixer:
                 outcome.messages.append(f"{self.path} cell {number}: fixes dropped: they would remove a "
                                         "magic command")
                 continue
-            cell = self.cells[number - 1]
-            cell["source"] = split_lines(source) if isinstance(cell.get("source"), list) else source
+            self.cells[number - 1].set_source(source)
             outcome.applied.extend(result.applied)
         if outcome.applied and self.notebook is not None:
-            ending = "\n" if self.text.endswith("\n") else ""
-            outcome.source = json.dumps(self.notebook, indent=_indent(self.text), ensure_ascii=False) + ending
+            outcome.source = reader.dump(self.notebook, self.text)
         return outcome

@@ -2,17 +2,13 @@
 ``Fix`` (and ruff-style JSON) carries."""
 from __future__ import annotations
 
-import re
-from typing import List, Tuple
+from typing import Tuple
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+from mlf_lint.engine.text import split_lines
+
+__all__ = ["Edit", "line_edit", "split_lines"]
 
 Edit = Tuple[int, int, int, int, str]  # line, col, end_line, end_col (exclusive), replacement
-
-
-def split_lines(text: str) -> List[str]:
-    """Lines with their own line endings (CRLF stays CRLF)."""
-    return _LINE.findall(text)
 
 
 def line_edit(old: str, new: str) -> Edit:

@@ -13,7 +13,7 @@ from typing import Dict, List, Tuple
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.project_checks.findings import make
-from mlf_lint.project_checks.versions import in_range
+from mlf_lint.engine.versions import pinned_in
 
 EnvVars = Dict[str, List[Tuple[str, int, str]]]
 CUBLAS = "CUBLAS_WORKSPACE_CONFIG"
@@ -23,17 +23,9 @@ _CUBLAS_GRAMMAR = re.compile(r"^(:\d+:\d+)+$")
 _TRUE = ("1", "true", "yes", "on")
 
 
-def merge(*sources: EnvVars) -> EnvVars:
-    merged: EnvVars = {}
-    for source in sources:
-        for name, places in source.items():
-            bucket = merged.setdefault(name, [])
-            bucket.extend(p for p in places if p not in bucket)
-    return merged
-
-
-def env_findings(root: Path, facts: ProjectFacts, collected: EnvVars) -> List[Finding]:
-    env = merge(facts.env_vars, collected)
+def env_findings(root: Path, facts: ProjectFacts) -> List[Finding]:
+    """The env-var findings of a project, from its facts (code and project files alike)."""
+    env = facts.env_vars
     out: List[Finding] = []
     out += _cublas_missing(root, facts, env)
     out += _cublas_invalid(facts, env)
@@ -51,13 +43,13 @@ def _torch_needs_cublas(facts: ProjectFacts) -> bool:
     """Deterministic mode on CUDA under a torch that checks the variable (1.8-2.9, or an unknown version)."""
     if not (facts.torch_deterministic or facts.torch_deterministic_warn_only) or not facts.uses_cuda:
         return False
-    return in_range(facts.versions, "torch", (1, 8), (2, 10)) is not False
+    return pinned_in(facts.versions, "torch", ">=1.8,<2.10") is not False
 
 
 def _set_by_lightning(root: Path, facts: ProjectFacts) -> bool:
     """Trainer(deterministic=True) sets CUBLAS_WORKSPACE_CONFIG itself (Lightning >= 1.5)."""
     places = facts.torch_deterministic + facts.torch_deterministic_warn_only
-    if in_range(facts.versions, "lightning", (1, 5), None) is False:
+    if pinned_in(facts.versions, "lightning", ">=1.5") is False:
         return False
     for path, line in places:
         try:
@@ -102,7 +94,7 @@ def _cublas_invalid(facts: ProjectFacts, env: EnvVars) -> List[Finding]:
 
 
 def _tf_deprecated(facts: ProjectFacts, env: EnvVars) -> List[Finding]:
-    if in_range(facts.versions, "tensorflow", (2, 8), None) is False:
+    if pinned_in(facts.versions, "tensorflow", ">=2.8") is False:
         return []  # before 2.8 the variables are the documented switch
     out: List[Finding] = []
     for name in ("TF_DETERMINISTIC_OPS", "TF_CUDNN_DETERMINISTIC"):

@@ -6,11 +6,10 @@ environment that conda-lock resolved) are not reported.
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Dict, Iterable
+from typing import Any, Dict, Iterable
 
 from mlf_lint.project_checks import yaml_lines as Y
 from mlf_lint.project_checks.names import canonical
-from mlf_lint.project_checks.tomlio import loads
 
 TOML_LOCKS = ("uv.lock", "poetry.lock", "pdm.lock")
 CONDA_LOCKS = ("conda-lock.yml", "conda-lock.yaml")
@@ -29,15 +28,20 @@ def conda_lock_present(names: Iterable[str]) -> bool:
     return any(is_lock_name(n) and PurePosixPath(n).name not in TOML_LOCKS for n in names)
 
 
-def locked_versions(path: Path, text: str) -> Dict[str, str]:
-    """name -> version of every package in the lock (raises the parsers' syntax errors)."""
+def is_toml_lock(path: Path) -> bool:
+    return path.name in TOML_LOCKS
+
+
+def locked_versions(path: Path, document: Any) -> Dict[str, str]:
+    """name -> version of every package in the lock; ``document`` is the parsed TOML of a TOML lock
+    (``is_toml_lock``), else the YAML tree."""
     versions: Dict[str, str] = {}
-    if path.name in TOML_LOCKS:
-        for package in loads(text).get("package", []) or []:
+    if is_toml_lock(path):
+        for package in document.get("package", []) or []:
             if isinstance(package, dict) and package.get("name") and package.get("version"):
                 versions.setdefault(canonical(str(package["name"])), str(package["version"]))
         return versions
-    root = Y.compose(text)
+    root = document
     for entry in Y.seq(Y.get(root, "package")):
         name, version = Y.scalar(Y.get(entry, "name")), Y.scalar(Y.get(entry, "version"))
         if name and version:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from mlf_lint.engine.versions import release
 from mlf_lint.project_checks.names import canonical
 
 EXACT, RANGE, NONE, URL = "exact", "range", "none", "url"
@@ -121,24 +122,8 @@ def _conda_version(name: str, version: str, exact: bool, path: str, line: int, r
     return Pin(name, RANGE, version, path, line, raw, "conda")
 
 
-def release(version: str) -> tuple:
-    """The numeric release part of a version (``2.1.0+cu118`` -> (2, 1, 0)); trailing zeros dropped."""
-    match = re.match(r"^\s*v?(\d+(?:\.\d+)*)", version or "")
-    if not match:
-        return ()
-    parts = [int(p) for p in match.group(1).split(".")]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
-
-
 def same_release(a: str, b: str) -> bool:
     """Two pins agree when one is a prefix of the other (conda ``=2.1`` vs pip ``==2.1.3``)."""
-    ra, rb = _raw_release(a), _raw_release(b)
+    ra, rb = release(a), release(b)
     n = min(len(ra), len(rb))
     return ra[:n] == rb[:n]
-
-
-def _raw_release(version: str) -> tuple:
-    match = re.match(r"^\s*v?(\d+(?:\.\d+)*)", version or "")
-    return tuple(int(p) for p in match.group(1).split(".")) if match else ()

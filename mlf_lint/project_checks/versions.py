@@ -11,10 +11,12 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from mlf_lint.project_checks import dockerfile, environment_yml, lockfiles, pyproject, requirements
-from mlf_lint.project_checks import yaml_lines as Y
+from mlf_lint.project_checks import dockerfile, environment_yml, lockfiles, requirements
+from mlf_lint.project_checks.findings import relpath
+from mlf_lint.project_checks.model import ProjectFile, ProjectFiles
 from mlf_lint.project_checks.names import TRACKED, canonical
-from mlf_lint.project_checks.specs import EXACT, RANGE, Pin, release
+from mlf_lint.engine.versions import release
+from mlf_lint.project_checks.specs import EXACT, RANGE, Pin
 
 _SKIP_DIRS = frozenset({"node_modules", "venv", "env", "site-packages", "build", "dist", "__pycache__",
                         "htmlcov", "wandb", "mlruns", "data"})
@@ -56,40 +58,43 @@ def _rank(name: str) -> Optional[int]:
     return None
 
 
-def pinned_versions(root: Path) -> Dict[str, str]:
+def pinned_versions(root: Path, store: Optional[ProjectFiles] = None) -> Dict[str, str]:
     """{"torch": "2.1.0", ...} for the tracked libraries the project pins; never raises."""
     exact: Dict[str, str] = {}
     prefix: Dict[str, str] = {}
+    store = store or ProjectFiles()
     for path in candidate_files(Path(root)):
+        file = store.get(path)
+        if file.text is None:
+            continue  # reported by the checks; here it just pins nothing
         try:
-            text = path.read_text(encoding="utf-8-sig")
-            pins = file_versions(path, text)
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue  # a broken file is reported by check_project; here it just pins nothing
+            pins = file_versions(file, relpath(Path(root), file.path))
+        except ValueError:
+            continue  # a broken file is reported by the checks; here it just pins nothing
         for name, version, is_exact in pins:
             if name in TRACKED:
                 (exact if is_exact else prefix).setdefault(name, version)
     return {**prefix, **exact}
 
 
-def file_versions(path: Path, text: str) -> List[Tuple[str, str, bool]]:
-    """(library, version, exact?) pinned by one file (syntax errors raise ValueError subclasses)."""
-    name = path.name
+def file_versions(file: ProjectFile, rel: str) -> List[Tuple[str, str, bool]]:
+    """(library, version, exact?) pinned by one file (syntax errors raise ValueError subclasses);
+    the pins are the ones the checks read (``rel`` names the file as they do)."""
+    name = file.path.name
     if lockfiles.is_lock_name(name):
-        return [(lib, ver, True) for lib, ver in lockfiles.locked_versions(path, text).items()]
+        document = file.toml() if lockfiles.is_toml_lock(file.path) else file.yaml()
+        return [(lib, ver, True) for lib, ver in lockfiles.locked_versions(file.path, document).items()]
     pins: List[Pin] = []
     if environment_yml.is_environment_name(name):
-        pins = environment_yml.parse(Y.compose(text), name)[0]
+        pins = file.environment_pins(rel)[0]
     elif requirements.is_requirements_name(name):
-        pins = requirements.parse(text, name).pins
+        pins = file.requirements_file(rel).pins
     elif name == "pyproject.toml":
-        from mlf_lint.project_checks.tomlio import loads
-        pins = pyproject.pyproject_pins(loads(text), text, name)[0]
+        pins = file.pyproject_pins(rel)[0]
     elif dockerfile.is_dockerfile_name(name):
-        parsed = dockerfile.instructions(text)
-        images = filter(None, map(dockerfile.image_library_version, dockerfile.base_images(parsed)))
+        images = filter(None, map(dockerfile.image_library_version, dockerfile.base_images(file.docker())))
         out = [(lib, ver, True) for lib, ver in images]
-        return out + _from_pins(dockerfile.install_pins(parsed, name)[0])
+        return out + _from_pins(file.docker_pins(rel)[0])
     return _from_pins(pins)
 
 
@@ -113,18 +118,3 @@ def parse_target_versions(specs: List[str]) -> Dict[str, str]:
                 raise ValueError(f"--target-version '{item}': '{version}' is not a version (e.g. 2.4 or 2.4.1)")
             out[library] = version
     return out
-
-
-def in_range(versions: Dict[str, str], library: str, low: Tuple[int, ...], high: Optional[Tuple[int, ...]]
-             ) -> Optional[bool]:
-    """Whether the pinned version lies in [low, high); None when the library's version is unknown."""
-    version = versions.get(library)
-    if not version or not release(version):
-        return None
-    rel = release(version)
-    return _ge(rel, low) and (high is None or not _ge(rel, high))
-
-
-def _ge(a: Tuple[int, ...], b: Tuple[int, ...]) -> bool:
-    width = max(len(a), len(b))
-    return tuple(a) + (0,) * (width - len(a)) >= tuple(b) + (0,) * (width - len(b))

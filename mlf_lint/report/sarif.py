@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -19,6 +18,7 @@ import sarif_om as om
 
 from mlf_lint import __version__
 from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.notebook import LineSpot, cell_lines
 from mlf_lint.engine.registry import Rule, all_rules
 from mlf_lint.engine.result import RunResult
 
@@ -231,7 +231,7 @@ class SourceCache:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lines: Dict[str, Optional[List[str]]] = {}
-        self._cells: Dict[str, Optional[List[List[Tuple[str, int, int]]]]] = {}
+        self._cells: Dict[str, Optional[List[List[LineSpot]]]] = {}
 
     def _text(self, path: str) -> Optional[str]:
         try:
@@ -244,7 +244,7 @@ class SourceCache:
             spot = self._cell_lines(path)
             if spot is None or not 1 <= cell <= len(spot) or not 1 <= line <= len(spot[cell - 1]):
                 return None
-            return spot[cell - 1][line - 1][0]
+            return spot[cell - 1][line - 1].text
         if path not in self._lines:
             text = self._text(path)
             self._lines[path] = None if text is None else text.splitlines()
@@ -258,100 +258,14 @@ class SourceCache:
         cells = self._cell_lines(path)
         if cells is None or not 1 <= cell <= len(cells) or not 1 <= line <= len(cells[cell - 1]):
             return None
-        _, json_line, json_col = cells[cell - 1][line - 1]
-        return json_line, json_col[0], json_col[1]
+        spot = cells[cell - 1][line - 1]
+        return spot.line, spot.start, spot.end
 
-    def _cell_lines(self, path: str) -> Optional[List[List[Tuple[str, int, Tuple[int, int]]]]]:
+    def _cell_lines(self, path: str) -> Optional[List[List[LineSpot]]]:
         if path not in self._cells:
             text = self._text(path)
-            self._cells[path] = None if text is None else notebook_code_cells(text)
-        return self._cells[path]  # type: ignore[return-value]
-
-
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+|\s+')
-
-
-def notebook_code_cells(text: str) -> Optional[List[List[Tuple[str, int, Tuple[int, int]]]]]:
-    """Each code cell (in order, as ``Finding.cell`` counts them): its source lines, each with the
-    1-based line and column span of the JSON string it comes from. None when the text is not a
-    notebook. A tiny position-keeping JSON reader, because ``json`` forgets where values were."""
-    tokens: List[Tuple[str, int, int]] = []  # (token, line, column)
-    line, line_start = 1, 0
-    for match in _JSON_TOKEN.finditer(text):
-        tok = match.group()
-        if not tok.isspace():
-            tokens.append((tok, line, match.start() - line_start + 1))
-        newlines = tok.count("\n")
-        if newlines:
-            line += newlines
-            line_start = match.start() + tok.rindex("\n") + 1
-    pos = 0
-
-    def value() -> Any:
-        nonlocal pos
-        tok, tline, tcol = tokens[pos]
-        pos += 1
-        if tok == "{":
-            obj: Dict[str, Any] = {}
-            while tokens[pos][0] != "}":
-                key = json.loads(tokens[pos][0])
-                pos += 2  # key and colon
-                obj[key] = value()
-                if tokens[pos][0] == ",":
-                    pos += 1
-            pos += 1
-            return obj
-        if tok == "[":
-            items = []
-            while tokens[pos][0] != "]":
-                items.append(value())
-                if tokens[pos][0] == ",":
-                    pos += 1
-            pos += 1
-            return items
-        if tok.startswith('"'):
-            return _Located(json.loads(tok), tline, tcol, tcol + len(tok))
-        return json.loads(tok)
-
-    try:
-        doc = value()
-        cells = [c for c in doc["cells"] if isinstance(c, dict) and _plain(c.get("cell_type")) == "code"]
-    except (IndexError, KeyError, TypeError, ValueError, RecursionError):
-        return None
-    out = []
-    for cell in cells:
-        parts = cell.get("source", [])
-        parts = parts if isinstance(parts, list) else [parts]
-        lines: List[Tuple[str, int, Tuple[int, int]]] = []
-        pending: Optional[Tuple[str, _Located]] = None  # a line not ended yet, and where it began
-        for part in parts:
-            if not isinstance(part, _Located):
-                continue
-            # One JSON string may hold several lines ("a\\nb") or part of one: each source line
-            # maps to the string where it starts.
-            chunks = part.text.split("\n")
-            for chunk in chunks[:-1]:
-                text, origin = (pending[0] + chunk, pending[1]) if pending else (chunk, part)
-                lines.append((text, origin.line, (origin.start, origin.end)))
-                pending = None
-            if chunks[-1]:
-                pending = (pending[0] + chunks[-1], pending[1]) if pending else (chunks[-1], part)
-        if pending:
-            lines.append((pending[0], pending[1].line, (pending[1].start, pending[1].end)))
-        out.append(lines)
-    return out
-
-
-@attr.s(frozen=True)
-class _Located:
-    text: str = attr.ib()
-    line: int = attr.ib()
-    start: int = attr.ib()
-    end: int = attr.ib()
-
-
-def _plain(value: Any) -> Any:
-    return value.text if isinstance(value, _Located) else value
+            self._cells[path] = None if text is None else cell_lines(text)
+        return self._cells[path]
 
 
 def to_json(obj: Any) -> Any:

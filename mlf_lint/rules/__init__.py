@@ -7,7 +7,8 @@ from typing import List
 
 from mlf_lint.engine.rulebase import CodeRule
 
-# "module:Class" of every code rule, so that adding a rule is one line here.
+# "module:Class" of every code rule. A new rule also needs its rules.yaml entry, a fixture, its
+# generated page and perhaps a fixer: CONTRIBUTING.md has the whole checklist.
 RULE_CLASSES = (
     "mlf_lint.rules.general.runtime_helper:RuntimeHelperSteps",
     "mlf_lint.rules.pytorch.ops:OpTableRule",

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from mlf_lint.engine.versions import Version
 from mlf_lint.scaffold.registry import PROJECT_RECORD, read_record
 
-_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(-SNAPSHOT)?$")
 _VERSION_TEXT = r"\d+\.\d+\.\d+(?:-SNAPSHOT)?"
 _ASSIGNMENT = re.compile(
     r"^(?P<prefix>[ \t]*(?:(?:ARG|ENV|LABEL)[ \t]+)?[\"']?(?:__version__|version|release)[\"']?"
@@ -38,31 +38,12 @@ class BumpError(ValueError):
     """The bump cannot be done; nothing has been written."""
 
 
-@dataclass(frozen=True, order=True)
-class Version:
-    major: int
-    minor: int
-    patch: int
-    # A snapshot comes before its release: 1.3.0-SNAPSHOT < 1.3.0.
-    release: bool = True
-
-    @classmethod
-    def parse(cls, text: str) -> "Version":
-        match = _VERSION.match(text.strip())
-        if not match:
-            raise BumpError(f"{text!r} is not a version: expected X.Y.Z or X.Y.Z-SNAPSHOT, e.g. 1.4.0")
-        major, minor, patch, snapshot = match.groups()
-        return cls(int(major), int(minor), int(patch), snapshot is None)
-
-    def __str__(self) -> str:
-        return f"{self.major}.{self.minor}.{self.patch}" + ("" if self.release else "-SNAPSHOT")
-
-    def difference(self, other: "Version") -> Optional[str]:
-        """The most significant part that differs: "major", "minor", "patch", or None."""
-        for level in ("major", "minor", "patch"):
-            if getattr(self, level) != getattr(other, level):
-                return level
-        return None if self.release == other.release else "patch"
+def parse_version(text: str) -> Version:
+    """A project version (``X.Y.Z`` or ``X.Y.Z-SNAPSHOT``); BumpError otherwise."""
+    try:
+        return Version.project(text)
+    except ValueError as exc:
+        raise BumpError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -173,7 +154,7 @@ def _scan_lenient(project: Path) -> Dict[str, List[Occurrence]]:
 
 
 def changelog_section(version: Version, today: _dt.date) -> str:
-    if not version.release:
+    if not version.final:
         return "## [Unreleased]\n\n" + "".join(f"### {s}\n\n" for s in CHANGELOG_SUBSECTIONS)
     body = "".join(f"### {s}\n\n" for s in CHANGELOG_SUBSECTIONS)
     return f"## [{version}] - {today.isoformat()}\n\n{body}"
@@ -190,11 +171,11 @@ def add_changelog_section(text: str, version: Version, today: _dt.date) -> Optio
     text = text.replace("\r\n", "\n")
     headings = list(re.finditer(r"^## .*$", text, re.MULTILINE))
     unreleased = next((h for h in headings if re.match(r"## \[?unreleased\]?", h.group(0), re.I)), None)
-    if version.release and re.search(rf"^## \[?{re.escape(str(version))}\]?(\s|$)", text, re.M):
+    if version.final and re.search(rf"^## \[?{re.escape(str(version))}\]?(\s|$)", text, re.M):
         return None
-    if not version.release and unreleased is not None:
+    if not version.final and unreleased is not None:
         return None
-    if version.release and unreleased is not None:
+    if version.final and unreleased is not None:
         end = next((h.start() for h in headings if h.start() > unreleased.start()), len(text))
         entries = text[unreleased.end():end].strip("\n")
         has_entries = any(line.strip() and not line.startswith("### ") for line in entries.splitlines())
@@ -225,10 +206,10 @@ def bump(project: Path, new: str, downgrade: bool = False, today: Optional[_dt.d
 
     Everything is checked before the first write, so a refusal leaves every file as it was.
     """
-    target = Version.parse(new)
+    target = parse_version(new)
     scanned = _scan(project)
     old_text = current_version(project)
-    old = Version.parse(old_text)
+    old = parse_version(old_text)
     if target == old:
         raise BumpError(f"the project is already at version {old}")
     if target < old and not downgrade:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 from mlf_lint.scaffold import git
-from mlf_lint.scaffold.bump_version import BumpError, Version
+from mlf_lint.engine.versions import Version
+from mlf_lint.scaffold.bump_version import BumpError, parse_version
 from mlf_lint.scaffold.registry import PROJECT_RECORD, TemplateInfo, get_template, nearest_handle, read_record
 
 TEMPLATE_BRANCH = "TEMPLATE"
@@ -102,7 +103,7 @@ def is_blacklisted(path: str, patterns: List[str]) -> bool:
 
 def _parse(text: str, what: str) -> Version:
     try:
-        return Version.parse(str(text))
+        return parse_version(str(text))
     except BumpError:
         raise SyncError(f"{what} {text!r} is not an X.Y.Z version") from None
 

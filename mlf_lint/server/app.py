@@ -17,7 +17,7 @@ from pygls import uris
 from pygls.lsp.server import LanguageServer
 
 from mlf_lint import __version__
-from mlf_lint.engine.files import relative
+from mlf_lint.engine.paths import relative
 from mlf_lint.engine.registry import all_rules
 from mlf_lint.server.actions import FIX_ALL, Document, code_actions
 from mlf_lint.server.convert import diagnostic, finding_range

@@ -12,22 +12,9 @@ from typing import Dict, List, Optional, Set
 from mlf_lint.engine.config import Config, ConfigError, load_config
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
-from mlf_lint.engine.files import relative
-from mlf_lint.engine.project import ROOT_MARKERS, find_root
+from mlf_lint.engine.paths import relative
+from mlf_lint.lint.discovery import ROOT_MARKERS, find_root
 from mlf_lint.server.settings import Settings
-
-
-def compute_facts(root: Path, config: Config) -> ProjectFacts:
-    from mlf_lint.engine.runner import _read, collect_facts, discover_root
-    from mlf_lint.project_checks.versions import parse_target_versions
-
-    code, project_files = discover_root(root, config)
-    sources = [_read(p, relative(p, root)) for p in code]
-    try:
-        targets = parse_target_versions(list(config.target_version))
-    except ValueError:
-        targets = {}
-    return collect_facts(root, sources, None, project_files, targets)
 
 
 class Project:
@@ -45,7 +32,9 @@ class Project:
 
     def facts(self) -> ProjectFacts:
         if self._facts is None:
-            self._facts = compute_facts(self.root, self.config)
+            from mlf_lint.lint.facts import facts_for_root
+
+            self._facts = facts_for_root(self.root)
         return self._facts
 
     def invalidate(self) -> None:
@@ -53,7 +42,7 @@ class Project:
         self._facts = None
 
     def check(self, path: Path, text: str) -> List[Finding]:
-        from mlf_lint.engine.check import check_source
+        from mlf_lint.lint.check import check_source
 
         rel = relative(path, self.root)
         findings, _ = check_source(rel, text, self.facts(), self.enabled)

@@ -5,32 +5,24 @@ import ast
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Tuple
+from typing import Dict, List, Tuple
 
-
-from mlf_lint.engine.context import ABSENT, UNKNOWN, ModuleContext
-from mlf_lint.engine.registry import read_table
+from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.rules import table
 from mlf_lint.rules.general import astutil
 
 
 @dataclass(frozen=True)
 class Entry:
-    name: str
-    conditions: Tuple[Tuple[str, Tuple[Any, ...], Any], ...]  # (argument, values, default)
+    conditions: Tuple[table.Condition, ...]
     what: str
 
 
 @functools.lru_cache(maxsize=None)
-def load_table() -> Dict[str, Entry]:
-    raw = read_table(Path(__file__).parent / "sklearn.yaml")
-    table: Dict[str, Entry] = {}
-    for data in raw:
-        conditions = tuple((c["arg"], tuple(c["in"]), c.get("default", ABSENT)) for c in data.get("when", ()))
-        for module in data["modules"]:
-            for name in data["names"]:
-                table[f"{module}.{name}"] = Entry(name, conditions, data["what"])
-    return table
+def load_table() -> Dict[str, List[Entry]]:
+    return table.index((data["functions"], Entry(table.conditions(data), data["what"]))
+                       for data in table.load(Path(__file__).parent / "sklearn.yaml"))
 
 
 class SklearnRandomState(CodeRule):
@@ -38,8 +30,8 @@ class SklearnRandomState(CodeRule):
     keywords = ("sklearn",)
 
     def __init__(self) -> None:
-        self.table = load_table()
-        self.calls = tuple(self.table)
+        self.entries = load_table()
+        self.calls = tuple(self.entries)
 
     def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
         if astutil.has_star_kwargs(node):
@@ -47,13 +39,10 @@ class SklearnRandomState(CodeRule):
         seed = astutil.keyword(node, "random_state")
         if seed is not None and ctx.arg(node, "random_state") is not None:
             return
-        entry = self.table[qualname]
-        for arg, values, default in entry.conditions:
-            value = ctx.arg(node, arg)
-            if value is ABSENT:
-                value = default
-            if value is UNKNOWN or value is ABSENT or value not in values:
-                return
+        [entry] = self.entries[qualname]
+        if not table.all_hold(entry.conditions, table.CallArguments(ctx, node)):
+            return
+        name = qualname.rsplit(".", 1)[1]
         ctx.report(node, "MLF020",
-                   f"{entry.name} without random_state uses the global NumPy RNG: {entry.what}, so the "
+                   f"{name} without random_state uses the global NumPy RNG: {entry.what}, so the "
                    f"result differs on every run. Pass random_state=SEED.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from mlf_lint.engine.context import ABSENT, ModuleContext
-from mlf_lint.engine.project import is_test_file
+from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 
 TRAINER = "lightning.pytorch.Trainer"

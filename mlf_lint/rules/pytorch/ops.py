@@ -8,41 +8,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 
-from mlf_lint.engine.context import ABSENT, UNKNOWN, ModuleContext
+from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.evaluate import argument
-from mlf_lint.engine.registry import read_table
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import in_range
+from mlf_lint.rules import table
 
 NONDETERMINISTIC = "MLF101"  # made deterministic by the mode; reported while the mode is off
 RAISES = "MLF102"            # no deterministic implementation; RuntimeError under the mode
-
-
-@dataclass(frozen=True)
-class Condition:
-    arg: str
-    pos: Optional[int]
-    present: Optional[bool] = None
-    values: Optional[Tuple[Any, ...]] = None
-    default: Any = ABSENT
-    tensor: bool = False
-
-    def holds(self, ctx: ModuleContext, call: ast.Call, shift: int) -> bool:
-        pos = None if self.pos is None else self.pos - shift
-        if pos is not None and pos < 0:
-            pos = None
-        node = argument(call, self.arg, pos)
-        if self.present is not None:
-            return (node is not None) == self.present
-        if self.tensor:
-            # A tensor source, as opposed to value=<scalar>: anything that is not a literal number.
-            return node is not None and not isinstance(ctx.arg(call, self.arg, pos), (int, float))
-        value = ctx.arg(call, self.arg, pos)
-        if value is ABSENT:
-            value = self.default
-        if value is UNKNOWN or value is ABSENT:
-            return False  # not statically known: stay silent rather than guess
-        return value in self.values  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
@@ -52,7 +25,7 @@ class OpEntry:
     kind: str
     device: str
     torch: str
-    conditions: Tuple[Condition, ...]
+    conditions: Tuple[table.Condition, ...]
     method_kw: Optional[str]
     what: str
     instead: str
@@ -62,19 +35,11 @@ class OpEntry:
 
 
 def _entry(data: Dict[str, Any]) -> OpEntry:
-    conditions = []
-    for cond in data.get("when", ()):
-        values = cond.get("in")
-        conditions.append(Condition(
-            arg=cond["arg"], pos=cond.get("pos"), present=cond.get("present"),
-            values=tuple(values) if values is not None else None,
-            default=cond.get("default", ABSENT), tensor=bool(cond.get("tensor", False)),
-        ))
     kind = data["kind"]
     return OpEntry(
         name=data["name"], code=data.get("code", RAISES if kind == "raises" else NONDETERMINISTIC),
         kind=kind, device=data.get("device", "cuda"), torch=data.get("torch", ""),
-        conditions=tuple(conditions), method_kw=data.get("method_kw"), what=data["what"],
+        conditions=table.conditions(data), method_kw=data.get("method_kw"), what=data["what"],
         instead=data["instead"], fixed_by_cudnn=bool(data.get("fixed_by_cudnn", False)),
         backward_only=bool(data.get("backward_only", False)), integer_ok=bool(data.get("integer_ok", False)),
     )
@@ -82,16 +47,9 @@ def _entry(data: Dict[str, Any]) -> OpEntry:
 
 @functools.lru_cache(maxsize=None)
 def load_table() -> Tuple[Dict[str, List[OpEntry]], Dict[str, List[OpEntry]]]:
-    raw = read_table(Path(__file__).parent / "ops.yaml")
-    functions: Dict[str, List[OpEntry]] = {}
-    methods: Dict[str, List[OpEntry]] = {}
-    for data in raw:
-        entry = _entry(data)
-        for name in data.get("functions", ()):
-            functions.setdefault(name, []).append(entry)
-        for name in data.get("methods", ()):
-            methods.setdefault(name, []).append(entry)
-    return functions, methods
+    raw = [(data, _entry(data)) for data in table.load(Path(__file__).parent / "ops.yaml")]
+    return (table.index((data.get("functions", ()), entry) for data, entry in raw),
+            table.index((data.get("methods", ()), entry) for data, entry in raw))
 
 
 _INTEGER_DTYPES = frozenset({"int8", "int16", "int32", "int64", "int", "long", "short", "uint8", "bool"})
@@ -146,7 +104,7 @@ class OpTableRule(CodeRule):
                 continue
             if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):
                 continue
-            if not all(c.holds(ctx, node, shift) for c in entry.conditions):
+            if not table.all_hold(entry.conditions, table.CallArguments(ctx, node, shift)):
                 continue
             self._report(ctx, node, entry, shown)
             return

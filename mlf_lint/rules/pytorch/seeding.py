@@ -5,7 +5,7 @@ import ast
 
 from mlf_lint.engine.context import ModuleContext
 from mlf_lint.engine.names import dotted
-from mlf_lint.engine.project import is_test_file
+from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 
 # Calls that show a module trains (the place the missing-seed finding points at).

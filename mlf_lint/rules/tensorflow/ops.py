@@ -10,9 +10,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 
 from mlf_lint.engine.context import ABSENT, UNKNOWN, ModuleContext
-from mlf_lint.engine.evaluate import argument, literal
-from mlf_lint.engine.registry import read_table
+from mlf_lint.engine.evaluate import literal
 from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.rules import table
 from mlf_lint.rules.general import astutil
 from mlf_lint.rules.tensorflow.mode import op_determinism_on
 
@@ -30,24 +30,26 @@ _RESIZE_METHODS = {"NEAREST_NEIGHBOR": "nearest", "BILINEAR": "bilinear", "BICUB
 class Entry:
     name: str
     kind: str
-    conditions: Tuple[Tuple[str, Optional[int], Tuple[Any, ...], Any], ...]
-    backprop_only: bool
+    conditions: Tuple[table.Condition, ...]
+    backward_only: bool
     what: str
     instead: str
 
 
 @functools.lru_cache(maxsize=None)
 def load_table() -> Dict[str, List[Entry]]:
-    raw = read_table(Path(__file__).parent / "ops.yaml")
-    table: Dict[str, List[Entry]] = {}
-    for data in raw:
-        conditions = tuple((c["arg"], c.get("pos"), tuple(c["in"]), c.get("default", ABSENT))
-                           for c in data.get("when", ()))
-        entry = Entry(data["name"], data["kind"], conditions, bool(data.get("backprop_only", False)),
-                      data["what"], data["instead"])
-        for name in data["functions"]:
-            table.setdefault(name, []).append(entry)
-    return table
+    return table.index((data["functions"], Entry(data["name"], data["kind"], table.conditions(data),
+                                                 bool(data.get("backward_only", False)), data["what"],
+                                                 data["instead"]))
+                       for data in table.load(Path(__file__).parent / "ops.yaml"))
+
+
+class _TfArguments(table.CallArguments):
+    """String arguments compare in lower case; tf.image.ResizeMethod members read as their value."""
+
+    def value(self, name: str, pos: Optional[int]) -> Any:
+        node = self.node(name, pos)
+        return ABSENT if node is None else _value(self.ctx, node)
 
 
 def _value(ctx: ModuleContext, node: ast.AST) -> Any:
@@ -99,17 +101,17 @@ class TfOpTable(CodeRule):
     wants_end = True
 
     def __init__(self) -> None:
-        self.table = load_table()
-        self.calls = tuple(self.table) + (BATCH_NORM,)
+        self.ops = load_table()
+        self.calls = tuple(self.ops) + (BATCH_NORM,)
 
     def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
         if qualname == BATCH_NORM:
             ctx.state.setdefault("MLF203.batchnorm", []).append(node)
             return
-        for entry in self.table[qualname]:
+        for entry in self.ops[qualname]:
             if not self._holds(ctx, node, entry):
                 continue
-            if entry.backprop_only and not _in_differentiated_code(ctx, node):
+            if entry.backward_only and not _in_differentiated_code(ctx, node):
                 continue
             _report(ctx, node, entry, _shown(qualname))
             return
@@ -118,12 +120,7 @@ class TfOpTable(CodeRule):
     def _holds(ctx: ModuleContext, node: ast.Call, entry: Entry) -> bool:
         if entry.conditions and astutil.has_star_kwargs(node):
             return False
-        for arg, pos, values, default in entry.conditions:
-            arg_node = argument(node, arg, pos)
-            value = default if arg_node is None else _value(ctx, arg_node)
-            if value is UNKNOWN or value is ABSENT or value not in values:
-                return False
-        return True
+        return table.all_hold(entry.conditions, _TfArguments(ctx, node))
 
     def on_end(self, ctx: ModuleContext) -> None:
         """BatchNormalization layers (trainable) called with training=False: fused batch norm in

@@ -9,7 +9,7 @@ from mlf_lint.engine.names import dotted
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import Version
 from mlf_lint.rules.general import astutil
-from mlf_lint.engine.project import is_test_file
+from mlf_lint.engine.paths import is_test_file
 from mlf_lint.rules.tensorflow.mode import imports_tensorflow, op_determinism_on
 
 # Keyword arguments only Keras' Model.fit takes together with a model-like receiver.

@@ -1,17 +1,22 @@
-"""XGBoost parameters that make training non-deterministic, read from the scikit-learn API's
-keyword arguments and from the params dict passed to xgb.train / xgb.cv / xgb.Booster (a dict
-literal, dict(...), or a variable assigned one in the same function or at module level).
+"""XGBoost parameters that make training non-deterministic (the table in params.yaml), read from the
+scikit-learn API's keyword arguments and from the params dict passed to xgb.train / xgb.cv /
+xgb.Booster (a dict literal, dict(...), or a variable assigned one in the same function or at module
+level).
 
 Python XGBoost seeds with 0 by default, so a missing seed alone is not a finding."""
 from __future__ import annotations
 
 import ast
+import functools
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from mlf_lint.engine.context import ABSENT, ModuleContext
 from mlf_lint.engine.evaluate import literal
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import Version, in_range
+from mlf_lint.rules import table
 from mlf_lint.rules.general import astutil
 
 _SKLEARN = ("XGBRegressor", "XGBClassifier", "XGBRanker", "XGBRFRegressor", "XGBRFClassifier", "XGBModel")
@@ -25,6 +30,35 @@ _RANDOM_FOREST = ("XGBRFRegressor", "XGBRFClassifier")
 _SAMPLING = ("subsample", "colsample_bytree", "colsample_bylevel", "colsample_bynode")
 
 Params = Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ParamEntry:
+    code: str
+    conditions: Tuple[table.Condition, ...]
+    xgboost: str          # version range ("" for every version)
+    severity: Optional[str]
+    message: str
+
+
+@functools.lru_cache(maxsize=None)
+def load_table() -> List[ParamEntry]:
+    return [ParamEntry(data["code"], table.conditions(data), data.get("xgboost", ""), data.get("severity"),
+                       data["message"]) for data in table.load(Path(__file__).parent / "params.yaml")]
+
+
+class _ParamArguments(table.Arguments):
+    """A params dict: its keys are the arguments; ``**`` marks one unpacked from somewhere unseen."""
+
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.opaque = "**" in params
+
+    def node(self, name: str, pos: Optional[int]) -> Optional[ast.AST]:
+        return None
+
+    def value(self, name: str, pos: Optional[int]) -> Any:
+        return self.params.get(name, ABSENT)
 
 
 def _dict_params(ctx: ModuleContext, node: ast.AST) -> Optional[Params]:
@@ -137,34 +171,14 @@ class XgbParams(CodeRule):
             ctx.state.setdefault("MLF306.models", []).append((node, _sampling(qualname, params)))
 
     def _check(self, ctx: ModuleContext, node: ast.Call, params: Params) -> None:
-        booster = params.get("booster", ABSENT)
-        updater = params.get("updater", ABSENT)
-        threads = params.get("nthread", params.get("n_jobs", ABSENT))
-        if booster == "gblinear" and (updater == "shotgun" or (updater is ABSENT and "**" not in params)) \
-                and threads != 1:
-            ctx.report(node, "MLF301",
-                       "booster=\"gblinear\" with the shotgun updater (the default) updates coefficients "
-                       "in parallel without locks (hogwild), so the model differs run to run. Use "
-                       "updater=\"coord_descent\", which is deterministic.")
-        selector = params.get("feature_selector", ABSENT)
-        if selector in ("shuffle", "random"):
-            ctx.report(node, "MLF302",
-                       f"feature_selector=\"{selector}\" orders coordinate updates with XGBoost's RNG, whose "
-                       "stream differs between compilers (MSVC and GCC), and with the shotgun updater the "
-                       "order also races. Use feature_selector=\"cyclic\" (or \"greedy\"/\"thrifty\") with "
-                       "updater=\"coord_descent\".", severity="note")
-        if params.get("deterministic_histogram", ABSENT) is False and \
-                in_range(ctx.facts.version("xgboost"), ">=1.1,<1.5"):
-            ctx.report(node, "MLF303",
-                       "deterministic_histogram=False lets GPU hist training sum gradients in a varying "
-                       "order (XGBoost 1.1 to 1.4), so models differ run to run. Remove it (the default "
-                       "is True), or upgrade to XGBoost >= 1.5, where GPU hist is always deterministic.")
-        if params.get("lambdarank_pair_method", ABSENT) == "mean":
-            ctx.report(node, "MLF305",
-                       "lambdarank_pair_method=\"mean\" samples document pairs from XGBoost's RNG, whose "
-                       "stream differs between platforms (MSVC and GCC), so rankers trained on Windows and "
-                       "Linux differ. Use lambdarank_pair_method=\"topk\" (the default), which uses every "
-                       "pair.", severity="note")
+        args = _ParamArguments(params)
+        for entry in load_table():
+            if not table.all_hold(entry.conditions, args):
+                continue
+            if entry.xgboost and not in_range(ctx.facts.version("xgboost"), entry.xgboost):
+                continue
+            values = {c.arg: params.get(c.arg) for c in entry.conditions}
+            ctx.report(node, entry.code, entry.message.format(**values), severity=entry.severity)
 
     def on_end(self, ctx: ModuleContext) -> None:
         models: List[Tuple[ast.Call, bool]] = ctx.state.get("MLF306.models", [])

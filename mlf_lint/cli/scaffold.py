@@ -8,19 +8,13 @@ from typing import Any, Dict, Optional
 
 import click
 
+from mlf_lint.cli.errors import EXIT_FINDINGS, fail
 from mlf_lint.scaffold.create import (
     DEFAULT_LICENSE, LICENSES, Answers, CreateError, create_project, lint_command, next_steps,
     resolve_template, validate_name,
 )
 from mlf_lint.scaffold import registry
 from mlf_lint.scaffold.registry import TemplateInfo
-
-USAGE_ERROR = 2
-
-
-def _fail(message: str, code: int = USAGE_ERROR) -> None:
-    click.echo(f"mlf-lint: error: {message}", err=True)
-    raise SystemExit(code)
 
 
 def _prompt_name(default: str) -> str:
@@ -36,7 +30,7 @@ def _prompt_answers(template: Optional[str], name: Optional[str], description: O
                     author: Optional[str], license_id: Optional[str]) -> tuple:
     handles = [t.handle for t in registry.list_templates()]
     if not handles:
-        _fail("no templates are installed")
+        fail("no templates are installed")
     if template is None:
         for info in registry.list_templates():
             click.echo(f"  {info.handle:<20} {info.description}")
@@ -70,9 +64,9 @@ def _publish(project: Path, org: Optional[str], private: bool) -> None:
         from mlf_lint.scaffold.github import publish_new_project  # PyGithub is only needed here
         publish_new_project(project, project.name, org, private)
     except ImportError as error:
-        _fail(f"GitHub publishing is not available ({error}); the project is at {project}", 1)
+        fail(f"GitHub publishing is not available ({error}); the project is at {project}", code=EXIT_FINDINGS)
     except Exception as error:  # network, auth, name taken: the project itself is already safe
-        _fail(f"publishing to GitHub failed: {error}; the project is at {project}", 1)
+        fail(f"publishing to GitHub failed: {error}; the project is at {project}", code=EXIT_FINDINGS)
 
 
 @click.command()
@@ -93,10 +87,10 @@ def create(template: Optional[str], name: Optional[str], description: Optional[s
            org: Optional[str], private: bool) -> None:
     """Create a reproducible project from a template."""
     if (org or private) and not github:
-        _fail("--org and --private only apply together with --github")
+        fail("--org and --private only apply together with --github")
     if no_input:
         if not template or not name:
-            _fail("--no-input needs --template HANDLE and --name NAME")
+            fail("--no-input needs --template HANDLE and --name NAME")
         answers = Answers(name=name, description=description or Answers.description,
                           author=author or Answers.author, license=license_id or DEFAULT_LICENSE)
     else:
@@ -105,7 +99,7 @@ def create(template: Optional[str], name: Optional[str], description: Optional[s
         info = resolve_template(template)
         project = create_project(template, answers, output_dir)
     except CreateError as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(f"Created {project} from template {info.handle} {info.version}.")
     if not no_lint:
         _lint_new_project(project)
@@ -155,7 +149,7 @@ def info(handle: str, output_format: str) -> None:
     try:
         template = resolve_template(handle)
     except CreateError as error:
-        _fail(str(error))
+        fail(str(error))
     details = _template_details(template)
     if output_format == "json":
         click.echo(json.dumps(details, indent=2))

@@ -1,17 +1,35 @@
 """Which files a run checks: Python sources, notebooks and project files under the given paths,
-minus virtualenvs, VCS/tool folders, git-ignored files and configured excludes."""
+minus virtualenvs, VCS/tool folders, git-ignored files and configured excludes; and which project
+root each file belongs to."""
 from __future__ import annotations
 
 import fnmatch
 import os
 import subprocess
 from pathlib import Path
-from typing import Iterable, List, Optional, Set
+from typing import Callable, Iterable, List, Optional, Set, Tuple
+
+from mlf_lint import project_checks
+from mlf_lint.engine.cache import CACHE_DIR
+from mlf_lint.engine.config import Config
+from mlf_lint.engine.paths import relative
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
-                       "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".mlf_lint_cache",
+                       "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_DIR,
                        "site-packages", "build", "dist", ".ipynb_checkpoints"})
 CODE_SUFFIXES = (".py", ".pyi", ".ipynb")
+ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py", "MLproject", ".mlf-lint.toml",
+                "environment.yml", "tox.ini")
+
+
+def find_root(start: Path) -> Path:
+    """The project root of a file or folder: the nearest folder up with a root marker."""
+    start = start.resolve()
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return here
 
 
 def is_code(path: Path) -> bool:
@@ -48,7 +66,7 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
 
 
 def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect_gitignore: bool = True,
-             project_file: Optional[callable] = None) -> List[Path]:
+             project_file: Optional[Callable[[Path], bool]] = None) -> List[Path]:
     """Files to check, sorted. Paths named explicitly are always checked (like ruff/flake8)."""
     exclude = list(exclude)
     found: List[Path] = []
@@ -84,9 +102,8 @@ def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect
     return sorted(set(found) | set(walked))
 
 
-def relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` in POSIX form, or as given when it lies outside."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def discover_root(root: Path, config: Config) -> Tuple[List[Path], List[Path]]:
+    """Every code file and every project file under ``root``, as the config excludes them."""
+    files = discover([root], root, [*config.exclude, *config.extend_exclude], config.respect_gitignore,
+                     project_checks.is_project_file)
+    return [p for p in files if is_code(p)], [p for p in files if not is_code(p)]

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 
 import click
 
+from mlf_lint.cli.errors import fail
 from mlf_lint.engine.registry import Rule, all_rules, get_rule
 
 
@@ -52,8 +53,7 @@ def rule(code: str, fmt: str) -> None:
     if found is None:
         hint = close_codes(code)
         suggestion = f"; did you mean {', '.join(hint)}?" if hint else "; `mlf-lint rules` lists them all."
-        click.echo(f"mlf-lint: unknown rule code {code!r}{suggestion}", err=True)
-        raise SystemExit(2)
+        fail(f"unknown rule code {code!r}{suggestion}", tag="")
     if fmt == "json":
         click.echo(json.dumps(rule_json(found), indent=2, sort_keys=True))
     elif sys.stdout.isatty():

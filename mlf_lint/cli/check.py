@@ -1,26 +1,54 @@
-"""``mlf-lint check``: lint code and project files."""
+"""``mlf-lint check``: lint code and project files (and ``mlf-lint clean``, its cache)."""
 from __future__ import annotations
 
 import os
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import List, NoReturn, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
+from mlf_lint.cli.errors import EXIT_FINDINGS, fail, finish
+from mlf_lint.cli.fix_flags import FixFlags, fix_options, handle_fix_flags
+from mlf_lint.engine.cache import CACHE_DIR
 from mlf_lint.engine.config import Config, ConfigError, check_codes, load_config
 from mlf_lint.project_checks.versions import parse_target_versions
-from mlf_lint.fix.cli import FixFlags, fix_options, handle_fix_flags
 from mlf_lint.report import FORMATS
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
+@dataclass(frozen=True)
+class CheckOptions:
+    """What ``mlf-lint check`` was asked to do, as click hands the options over."""
 
-def fail(message: str) -> NoReturn:
-    click.echo(f"mlf-lint: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
+    paths: Tuple[Path, ...] = ()
+    select: Tuple[str, ...] = ()
+    extend_select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+    extend_ignore: Tuple[str, ...] = ()
+    exclude: Tuple[str, ...] = ()
+    extend_exclude: Tuple[str, ...] = ()
+    fmt: str = "text"
+    output_file: Optional[Path] = None
+    exit_zero: bool = False
+    statistics: bool = False
+    target_version: Tuple[str, ...] = ()
+    no_cache: bool = False
+    cache_dir: Optional[Path] = None
+    jobs: Optional[int] = None
+    config_file: Optional[Path] = None
+    color: Optional[bool] = None
+    no_default_path: bool = False
+    fix: FixFlags = FixFlags()
+
+    @classmethod
+    def from_params(cls, params: Dict[str, Any]) -> "CheckOptions":
+        """The command's keyword arguments: its own options, and the fix flags (see fix_flags)."""
+        own = {f.name for f in fields(cls)} - {"fix"}
+        values = {name: value for name, value in params.items() if name in own}
+        rest = {name: value for name, value in params.items() if name not in own}
+        return cls(**values, fix=FixFlags.from_kwargs(rest))
 
 
 def _codes(values: Tuple[str, ...], flag: str) -> List[str]:
@@ -30,9 +58,10 @@ def _codes(values: Tuple[str, ...], flag: str) -> List[str]:
 
 
 def _common_root(paths: List[Path]) -> Path:
-    from mlf_lint.engine.project import find_root
+    """The project root of every path: the root of the folder they all lie in."""
+    from mlf_lint.lint.discovery import find_root
 
-    return find_root(paths[0])
+    return find_root(Path(os.path.commonpath([str(p) for p in paths])))
 
 
 def _base(paths: List[Path]) -> Path:
@@ -88,30 +117,21 @@ class _Progress:
               help="Assume this library version (e.g. torch=2.4) instead of the pinned one.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Cache folder (default: .mlf_lint_cache at the project root).")
+              help=f"Cache folder (default: {CACHE_DIR} at the project root).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel processes (default: CPU count).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read settings from this TOML file instead of discovering one.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
 @click.option("--no-default-path", is_flag=True,
               help="With no PATH, check nothing (not the current folder): for hooks that pass the files (pre-commit).")
-@fix_options  # --fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, --add-noqa (mlf_lint.fix.cli)
-def check(paths: Tuple[Path, ...], select, extend_select, ignore, extend_ignore, exclude, extend_exclude,
-          fmt: str, output_file: Optional[Path], exit_zero: bool, statistics: bool, target_version,
-          no_cache: bool, cache_dir: Optional[Path], jobs: Optional[int], config_file: Optional[Path],
-          color: Optional[bool], no_default_path: bool, **fix_flags: bool) -> None:
+@fix_options  # --fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, --add-noqa, --pin (fix_flags)
+def check(**params: Any) -> None:
     """Check Python code, notebooks and project files for reproducibility problems.
 
     Exit status: 0 no findings, 1 findings, 2 usage, config or internal error.
     """
-    if not paths and no_default_path:
-        paths = ()  # an empty run: a report with no findings, exit 0
-    elif not paths:
-        paths = (Path("."),)
     try:
-        _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_exclude, fmt,
-               output_file, exit_zero, statistics, target_version, no_cache, cache_dir, jobs,
-               config_file, color, FixFlags.from_kwargs(fix_flags))
+        run_check(CheckOptions.from_params(params))
     except ConfigError as exc:
         fail(str(exc))
     except ValueError as exc:
@@ -125,46 +145,54 @@ def check(paths: Tuple[Path, ...], select, extend_select, ignore, extend_ignore,
              "and please report it)")
 
 
-def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_exclude, fmt, output_file,
-           exit_zero, statistics, target_version, no_cache, cache_dir, jobs, config_file, color,
-           fix_flags: FixFlags = FixFlags()) -> None:
-    from mlf_lint.engine.runner import Options, run
+def _configured(options: CheckOptions, root: Path) -> Config:
+    """The root's config (or --config's) with the command-line selections applied."""
+    config: Config = load_config(root, options.config_file)
+    if options.select:
+        config.select = _codes(options.select, "--select")
+    if options.extend_select:
+        config.extend_select = [*config.extend_select, *_codes(options.extend_select, "--extend-select")]
+    if options.ignore:
+        config.ignore = [*config.ignore, *_codes(options.ignore, "--ignore")]
+    if options.extend_ignore:
+        config.extend_ignore = [*config.extend_ignore, *_codes(options.extend_ignore, "--extend-ignore")]
+    if options.exclude:
+        config.exclude = list(options.exclude)
+    if options.extend_exclude:
+        config.extend_exclude = [*config.extend_exclude, *options.extend_exclude]
+    return config
+
+
+def run_check(options: CheckOptions) -> None:
+    from mlf_lint.lint.runner import Options, run
     from mlf_lint.report import render
     from mlf_lint.report.text import statistics as stats_table
 
-    targets = [Path(p) for p in paths]
+    fmt, output_file = options.fmt, options.output_file
+    # No PATH means the current folder, except for a hook that passes the files (an empty run then).
+    default = () if options.no_default_path else (Path("."),)
+    targets = [Path(p) for p in (options.paths or default)]
     for target in targets:
         if not target.exists():
             fail(f"{target}: no such file or directory")
     targets = [t.resolve() for t in targets]
     root = _common_root(targets or [Path.cwd()])
-    config: Config = load_config(root, config_file)
-    if select:
-        config.select = _codes(select, "--select")
-    if extend_select:
-        config.extend_select = [*config.extend_select, *_codes(extend_select, "--extend-select")]
-    if ignore:
-        config.ignore = [*config.ignore, *_codes(ignore, "--ignore")]
-    if extend_ignore:
-        config.extend_ignore = [*config.extend_ignore, *_codes(extend_ignore, "--extend-ignore")]
-    if exclude:
-        config.exclude = list(exclude)
-    if extend_exclude:
-        config.extend_exclude = [*config.extend_exclude, *extend_exclude]
-    versions = parse_target_versions([*config.target_version, *target_version])
+    config = _configured(options, root)
+    versions = parse_target_versions([*config.target_version, *options.target_version])
     progress = _Progress() if sys.stderr.isatty() and fmt == "text" else None
-    options = Options(paths=targets, config=config, root=root, base=_base(targets),
-                      target_versions=versions, use_cache=not no_cache, cache_dir=cache_dir,
-                      jobs=jobs, progress=progress)
+    run_options = Options(paths=targets, config=config, root=root, base=_base(targets),
+                          target_versions=versions, use_cache=not options.no_cache, cache_dir=options.cache_dir,
+                          jobs=options.jobs, progress=progress)
     try:
-        result = run(options)
+        result = run(run_options)
     finally:
         if progress is not None:
             progress.close()
-    # Fix flags (mlf_lint.fix): may rewrite files and re-run, or finish the command itself.
-    result = handle_fix_flags(result, fix_flags, fmt, lambda: run(replace(options, progress=None)))
-    use_color = color if color is not None else (output_file is None and sys.stdout.isatty()
-                                                 and "NO_COLOR" not in os.environ)
+    # Fix flags: may rewrite files and re-run, or finish the command itself.
+    result = handle_fix_flags(result, options.fix, fmt, lambda: run(replace(run_options, progress=None)))
+    use_color = options.color
+    if use_color is None:
+        use_color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     report = render(fmt, result, color=bool(use_color) and fmt == "text")
     if output_file is not None:
         try:
@@ -177,28 +205,26 @@ def _check(paths, select, extend_select, ignore, extend_ignore, exclude, extend_
         Console(highlight=False, soft_wrap=True).print(report, end="")
     else:
         click.echo(report, nl=False)
-    if statistics:
+    if options.statistics:
         click.echo(stats_table(result), nl=False, err=output_file is None and fmt != "text")
-    if result.findings and not exit_zero:
-        sys.exit(1)
+    if result.findings and not options.exit_zero:
+        finish(EXIT_FINDINGS)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Cache folder (default: .mlf_lint_cache at the project root).")
+              help=f"Cache folder (default: {CACHE_DIR} at the project root).")
 def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
     """Remove the result cache of the project at PATH (default: the current folder)."""
-    from mlf_lint.engine.cache import clean as clean_cache
-    from mlf_lint.engine.project import find_root
+    from mlf_lint.engine.cache import cache_folder, clean as clean_cache
+    from mlf_lint.lint.discovery import find_root
 
     root = find_root((path or Path(".")).resolve())
     try:
         config = load_config(root)
     except ConfigError as exc:
         fail(str(exc))
-    folder = cache_dir or Path(config.cache_dir or ".mlf_lint_cache")
-    if not folder.is_absolute():
-        folder = root / folder
+    folder = cache_folder(root, config.cache_dir, cache_dir)
     removed = clean_cache(folder)
     click.echo(f"removed {folder}" if removed else f"no cache at {folder}")

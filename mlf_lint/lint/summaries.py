@@ -1,4 +1,4 @@
-"""Project discovery and project facts.
+"""Fact summaries: what each file contributes to its project's facts, and how they combine.
 
 Facts come from a cheap pass: only files whose text mentions a fact keyword are parsed, and a
 helper function's facts (``def seed_all(s): torch.manual_seed(s)``) count where the helper is
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine import noqa
@@ -16,9 +15,8 @@ from mlf_lint.engine.astwalk import children as _children
 from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.names import ImportMap
+from mlf_lint.engine.paths import is_test_file
 
-ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py", "MLproject", ".mlf-lint.toml",
-                "environment.yml", "tox.ini")
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
                  "environ", "putenv", "num_workers", "default_rng")
@@ -34,15 +32,6 @@ _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda"
 #   "calls": {scope: [names called]}, "classes": {class: [methods]}  (parsed files only)
 FileSummary = Dict[str, object]
 MODULE_SCOPE = "<module>"
-
-
-def find_root(start: Path) -> Path:
-    start = start.resolve()
-    here = start if start.is_dir() else start.parent
-    for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
-            return folder
-    return here
 
 
 def _truthy(value: object) -> bool:
@@ -211,14 +200,6 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     summary["calls"] = {k: sorted(v) for k, v in collector.calls.items()}
     summary["classes"] = {k: sorted(v) for k, v in collector.classes.items()}
     return summary
-
-
-def is_test_file(rel: str) -> bool:
-    """Test modules are not training runs: they neither seed the project nor need seeding."""
-    parts = rel.split("/")
-    name = parts[-1]
-    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or "tests" in parts[:-1] or "test" in parts[:-1])
 
 
 def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> ProjectFacts:

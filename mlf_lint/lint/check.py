@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from dataclasses import dataclass, field
 from typing import FrozenSet, List, Optional, Set, Tuple
 
 from mlf_lint.engine import noqa
@@ -34,21 +35,37 @@ def parse_failure(path: str, exc: BaseException) -> Finding:
     return Finding(path, 1, 0, UNREADABLE, f"cannot analyse this file: {exc}", severity="error")
 
 
-def check_source(path: str, source: str, facts: ProjectFacts, enabled: Optional[Set[str]] = None,
-                 tree: Optional[ast.Module] = None) -> Tuple[List[Finding], Set[str]]:
-    """Findings in one file (noqa applied) and the project facts they depend on."""
+@dataclass
+class FileAnalysis:
+    """One file's findings (noqa applied), the project facts they depend on, and why the file (or
+    a notebook cell) could not be analysed, if it could not."""
+
+    findings: List[Finding] = field(default_factory=list)
+    used: Set[str] = field(default_factory=set)
+    failure: Optional[str] = None
+
+
+def analyse_source(path: str, source: str, facts: ProjectFacts, enabled: Optional[Set[str]] = None,
+                   tree: Optional[ast.Module] = None) -> FileAnalysis:
+    """One Python source, analysed."""
     if noqa.file_is_exempt(source):
-        return [], set()
+        return FileAnalysis()
     dispatch = dispatch_for(frozenset(enabled) if enabled is not None else None)
     if not dispatch.wants(source):
-        return [], set()
+        return FileAnalysis()
     if tree is None:
         try:
             tree = ast.parse(source, filename=path)
         except (SyntaxError, ValueError) as exc:
             finding = parse_failure(path, exc)
-            if enabled is not None and finding.code not in enabled:
-                return [], set()
-            return [finding], set()
+            wanted = enabled is None or finding.code in enabled
+            return FileAnalysis([finding] if wanted else [], failure=finding.message)
     findings, used = analyze_tree(tree, path, source, facts, dispatch, enabled)
-    return noqa.apply(findings, source, path, enabled), used
+    return FileAnalysis(noqa.apply(findings, source, path, enabled), used)
+
+
+def check_source(path: str, source: str, facts: ProjectFacts, enabled: Optional[Set[str]] = None,
+                 tree: Optional[ast.Module] = None) -> Tuple[List[Finding], Set[str]]:
+    """Findings in one file (noqa applied) and the project facts they depend on."""
+    analysis = analyse_source(path, source, facts, enabled, tree)
+    return analysis.findings, analysis.used

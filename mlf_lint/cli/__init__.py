@@ -1,14 +1,18 @@
-"""``mlf-lint``: the click entry point. ``mlf-lint PATH`` means ``mlf-lint check PATH``."""
+"""``mlf-lint``: the click entry point. ``mlf-lint PATH`` means ``mlf-lint check PATH``.
+
+One module per command group (check, fix_flags, rules, scaffold, lifecycle, evidence), imported
+only when its command runs; ``errors`` holds the exit codes and ``fail``. This package is the only
+place that ends the process."""
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import List, Optional
 
 import click
 
 from mlf_lint import __version__
-from mlf_lint.commands import LAZY_COMMANDS
+from mlf_lint.cli.commands import LAZY_COMMANDS
+from mlf_lint.cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, finish
 
 
 class LazyGroup(click.Group):
@@ -52,13 +56,13 @@ def main(argv: Optional[List[str]] = None) -> None:
         code = cli.main(args=argv, prog_name="mlf-lint", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("mlf-lint: interrupted", err=True)
-        sys.exit(130)
+        finish(EXIT_INTERRUPTED)
     except click.exceptions.ClickException as exc:
         exc.show()
-        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+        finish(EXIT_ERROR if exc.exit_code == EXIT_ERROR else exc.exit_code)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+        finish(exc.exit_code)
+    finish(code if isinstance(code, int) else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import click
 
+from mlf_lint.cli.errors import EXIT_FINDINGS, EXIT_OK, fail, finish
+
 if TYPE_CHECKING:
     from mlf_lint.scaffold.config import UserConfig
-
-EXIT_ERROR = 2
-
-
-def _fail(command: str, message: str) -> NoReturn:
-    click.echo(f"mlf-lint {command}: error: {message}", err=True)
-    raise SystemExit(EXIT_ERROR)
 
 
 def _prompt_validated(label: str, default: str, check: Callable[[str], None]) -> str:
@@ -84,9 +79,9 @@ def config(name: Optional[str], email: Optional[str], github_user: Optional[str]
             path = settings.save(current)
             click.echo(f"settings saved to {path}")
     except settings.ConfigError as exc:
-        _fail("config", str(exc))
+        fail(str(exc), command="config")
     except OSError as exc:
-        _fail("config", f"{exc.filename or settings.config_dir()}: {exc.strerror}")
+        fail(f"{exc.filename or settings.config_dir()}: {exc.strerror}", command="config")
 
 
 def _show(current: UserConfig) -> None:
@@ -129,18 +124,18 @@ def sync(path: Path, check_only: bool, level: Optional[str], base: Optional[str]
         if check_only:
             status = syncing.check(path, level)
             click.echo(status.reason)
-            raise SystemExit(1 if status.update_available else 0)
+            finish(EXIT_FINDINGS if status.update_available else EXIT_OK)
         outcome = syncing.sync(path, level=level, base=base, pull_request=not no_pull_request,
                                progress=lambda message: click.echo(message, err=True))
     except syncing.SyncError as exc:
-        _fail("sync", str(exc))
+        fail(str(exc), command="sync")
     except OSError as exc:
-        _fail("sync", f"{exc.filename or path}: {exc.strerror}")
+        fail(f"{exc.filename or path}: {exc.strerror}", command="sync")
     except Exception as exc:  # git wrapper errors: one line, the user's work is untouched
         from mlf_lint.scaffold.git import GitError
 
         if isinstance(exc, GitError):
-            _fail("sync", f"{exc}; your branch and files are as they were")
+            fail(f"{exc}; your branch and files are as they were", command="sync")
         raise
     click.echo(outcome.status.reason)
     for note in outcome.notes:
@@ -175,18 +170,18 @@ def bump_version(new_version: Optional[str], path: Optional[Path], downgrade: bo
         path, new_version = Path(new_version), None  # `bump-version --project-version DIR`
     project = path or Path(".")
     if not project.is_dir():
-        _fail("bump-version", f"{project}: no such project folder")
+        fail(f"{project}: no such project folder", command="bump-version")
     try:
         if project_version:
             click.echo(bumping.current_version(project))
             return
         if new_version is None:
-            _fail("bump-version", "give the new version, e.g. `mlf-lint bump-version 1.4.0`")
+            fail("give the new version, e.g. `mlf-lint bump-version 1.4.0`", command="bump-version")
         result = bumping.bump(project, new_version, downgrade=downgrade, changelog=not no_changelog)
     except bumping.BumpError as exc:
-        _fail("bump-version", str(exc))
+        fail(str(exc), command="bump-version")
     except OSError as exc:
-        _fail("bump-version", f"{exc.filename or project}: {exc.strerror}")
+        fail(f"{exc.filename or project}: {exc.strerror}", command="bump-version")
     click.echo(f"version {result.old} -> {result.new}")
     for name, count in result.changed:
         click.echo(f"  {name}: {count} occurrence{'s' if count != 1 else ''}")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 from typing import Iterator, Optional, Sequence, Tuple
 
 import click
+
+from mlf_lint.cli.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, fail, finish
 
 from mlf_lint.evidence.exclusions import Exclusions
 from mlf_lint.evidence.verify import RunFinished, RunStarted, VerifyOptions, VerifyOutcome, VerifyUsageError
@@ -110,18 +111,16 @@ def verify_command(
         with _progress(not no_progress) as (started, finished):
             outcome: VerifyOutcome = run_verify(options, started, finished)
     except VerifyUsageError as error:
-        click.echo(f"mlf-lint verify: {error}", err=True)
-        sys.exit(2)
+        fail(str(error), command="verify", tag="")
     except KeyboardInterrupt:
         # Handled here: click would turn it into "Aborted!" and exit 1, which reads like "different".
-        click.echo("mlf-lint verify: interrupted; temporary folders removed", err=True)
-        sys.exit(130)
+        fail("interrupted; temporary folders removed", command="verify", tag="", code=EXIT_INTERRUPTED)
     if output_format == "json":
         click.echo(render_json(outcome, command, runs, exclusions))
     else:
         text = render_text(outcome, command, runs)
         click.echo(text, err=outcome.exit_code == 2)
-    sys.exit(outcome.exit_code)
+    finish(outcome.exit_code)
 
 
 verify = verify_command
@@ -141,8 +140,7 @@ def fix_artifact_paths(path: Path, dry_run: bool) -> None:
     try:
         root = find_store_root(path)
     except StoreNotFound as error:
-        click.echo(f"mlf-lint fix-artifact-paths: {error}", err=True)
-        sys.exit(2)
+        fail(str(error), command="fix-artifact-paths", tag="")
     plan = plan_fixes(root)
     verb = "would change" if dry_run else "changed"
     failures = [] if dry_run else apply_fixes(plan)
@@ -163,7 +161,7 @@ def fix_artifact_paths(path: Path, dry_run: bool) -> None:
         f"{plan.already_correct} location(s) already correct, {len(plan.left_alone)} left alone, "
         f"{len(plan.broken) + len(failures)} error(s)"
     )
-    sys.exit(1 if plan.broken or failures else 0)
+    finish(EXIT_FINDINGS if plan.broken or failures else EXIT_OK)
 
 
 def _show(path: Path, root: Path) -> str:

@@ -1,13 +1,15 @@
-"""The fix flags of ``mlf-lint check``. Kept apart from ``cli_check`` so that the check command
-stays one decorator and one call away from them, and LibCST loads only when a flag needs it."""
+"""The fix flags of ``mlf-lint check`` (--fix, --diff, --fix-only, --add-noqa, --pin ...): their
+options and their command handling over ``mlf_lint.fix``. Kept apart from ``check`` so that the
+check command stays one decorator and one call away from them, and LibCST loads only when a flag
+needs it."""
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Tuple
 
 import click
 
+from mlf_lint.cli.errors import EXIT_FINDINGS, EXIT_OK, finish
 from mlf_lint.engine.result import RunResult
 
 # Formats that print fix details (ruff-style JSON "fix" objects, SARIF fixes).
@@ -78,7 +80,7 @@ def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
         for message in messages:
             _echo_err(message)
         _echo_err(f"added {added} noqa directive{'s' if added != 1 else ''}")
-        sys.exit(0)
+        finish(EXIT_OK)
     if flags.diff:
         from mlf_lint.fix.session import plan_fixes, unified_diff
 
@@ -90,7 +92,7 @@ def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
         count = len(plan.applied) + pinned
         _echo_err(f"would fix {count} finding{'s' if count != 1 else ''} in {len(plan.files)} "
                   f"file{'s' if len(plan.files) != 1 else ''}" + _hidden_unsafe(result, flags))
-        sys.exit(1 if count else 0)
+        finish(EXIT_FINDINGS if count else EXIT_OK)
     if flags.applies:
         from mlf_lint.fix.session import plan_fixes, write_fixes
 
@@ -108,7 +110,7 @@ def handle_fix_flags(result: RunResult, flags: FixFlags, fmt: str,
         _echo_err(f"fixed {len(applied)} finding{'s' if len(applied) != 1 else ''}"
                   + _hidden_unsafe(result, flags))
         if flags.fix_only:
-            sys.exit(0)
+            finish(EXIT_OK)
         if applied or pinned:
             result = rerun()
     if flags.applies or flags.show_fixes or fmt in FIX_AWARE_FORMATS:

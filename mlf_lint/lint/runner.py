@@ -1,0 +1,207 @@
+"""A whole run: discover files, collect project facts, analyse each file (in parallel, through the
+cache), check project files, apply per-file ignores, and return findings in a stable order."""
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Set, Tuple
+
+from mlf_lint import project_checks
+from mlf_lint.engine.cache import Cache, cache_folder, fact_digests
+from mlf_lint.engine.config import Config
+from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.paths import relative
+from mlf_lint.engine.result import RunResult
+from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source
+from mlf_lint.lint.discovery import discover, discover_root, find_root, is_code
+from mlf_lint.lint.facts import project_facts
+from mlf_lint.lint.sources import SourceFile, read_source
+from mlf_lint.project_checks.model import ProjectFiles
+
+PARALLEL_THRESHOLD = 48  # below this many files to analyse, forking costs more than it saves
+
+
+@dataclass
+class Options:
+    paths: List[Path]
+    config: Config
+    root: Path                      # project root (config, facts)
+    base: Path                      # paths in findings are relative to this
+    target_versions: Dict[str, str] = field(default_factory=dict)
+    use_cache: bool = True
+    cache_dir: Optional[Path] = None
+    jobs: Optional[int] = None
+    progress: Optional[Callable[[int, int], None]] = None  # (done, total)
+
+
+# -- worker side ---------------------------------------------------------------------------------
+_WORKER: Dict[str, object] = {}
+
+
+def _init_worker(facts: List[ProjectFacts], enabled: Set[str]) -> None:
+    _WORKER["facts"] = facts
+    _WORKER["enabled"] = enabled
+
+
+def _analyse(item: Tuple[str, str, int]) -> Tuple[str, List[dict], List[str], Optional[str]]:
+    rel, text, index = item
+    facts = _WORKER["facts"][index]  # type: ignore[index]
+    analysis = _analyse_text(rel, text, facts, _WORKER["enabled"])  # type: ignore[arg-type]
+    return rel, [f.to_dict() for f in analysis.findings], sorted(analysis.used), analysis.failure
+
+
+def _analyse_text(rel: str, text: str, facts: ProjectFacts, enabled: Set[str]) -> FileAnalysis:
+    if rel.endswith(".ipynb"):
+        from mlf_lint.lint.notebook import analyse_notebook
+
+        return analyse_notebook(rel, text, facts, enabled)
+    return analyse_source(rel, text, facts, enabled)
+
+
+# -- the run -------------------------------------------------------------------------------------
+def _under(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _project_facts(options: Options, sources: List[SourceFile], project_files: List[Path],
+                   cache: Optional[Cache], store: ProjectFiles
+                   ) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path]]:
+    """Facts per project root. Each file's root is found from the file (as the flake8 plugin does),
+    and a root's facts come from every code file under it, also those outside the checked paths."""
+    config = options.config
+    roots: Dict[Path, Path] = {}   # folder -> project root (memo)
+    file_root: Dict[Path, Path] = {}
+    for src in sources:
+        folder = src.path.parent
+        if folder not in roots:
+            roots[folder] = find_root(folder)
+        file_root[src.path] = roots[folder]
+    by_root: Dict[Path, ProjectFacts] = {}
+    checked = [p.resolve() for p in options.paths]
+    known = {src.path: src for src in sources}
+    for root in sorted(set(file_root.values())):
+        pool = [src for path, src in known.items() if _under(path, root)]
+        root_project_files = [p for p in project_files if _under(p, root)]
+        if not any(_under(root, p) for p in checked if p.is_dir()):
+            code, found = discover_root(root, config)
+            pool += [read_source(p, relative(p, options.base)) for p in code if p not in known]
+            root_project_files = sorted({*root_project_files, *found})
+        by_root[root] = project_facts(root, pool, root_project_files, cache=cache,
+                                      target_versions=options.target_versions, store=store)
+    return by_root, file_root
+
+
+def run(options: Options) -> RunResult:
+    config = options.config
+    enabled = config.enabled_codes()
+    files = discover(options.paths, options.root, [*config.exclude, *config.extend_exclude],
+                     config.respect_gitignore, project_checks.is_project_file)
+    code_files = [p for p in files if is_code(p)]
+    project_files = [p for p in files if not is_code(p)]
+    sources = [read_source(p, relative(p, options.base)) for p in code_files]
+    cache = None
+    if options.use_cache:
+        cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
+    store = ProjectFiles()  # each project file read and parsed once in this run
+    facts_by_root, file_root = _project_facts(options, sources, project_files, cache, store)
+    roots = sorted(facts_by_root)
+    root_index = {root: i for i, root in enumerate(roots)}
+
+    findings: List[Finding] = []
+    unanalysed: List[Tuple[str, str]] = []
+    todo: List[Tuple[str, str, int]] = []
+    digests: Dict[str, str] = {}
+    facts_of: Dict[str, ProjectFacts] = {}
+    for src in sources:
+        if src.text is None:
+            unanalysed.append((src.rel, src.problem or "unreadable"))
+            if UNREADABLE in enabled:
+                findings.append(Finding(src.rel, 1, 0, UNREADABLE, f"cannot analyse this file: {src.problem}",
+                                        severity="error"))
+            continue
+        root = file_root[src.path]
+        facts = facts_by_root[root]
+        facts_of[src.rel] = facts
+        digests[src.rel] = src.digest
+        cached = cache.lookup(src.rel, src.digest, facts) if cache else None
+        if cached is not None:
+            found, failure = cached
+            findings.extend(Finding.from_dict(d) for d in found)
+            if failure:
+                unanalysed.append((src.rel, failure))
+        else:
+            todo.append((src.rel, src.text, root_index[root]))
+
+    total, done = len(todo), 0
+    jobs = options.jobs or config.jobs or os.cpu_count() or 1
+    if jobs > 1 and total >= PARALLEL_THRESHOLD:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=([facts_by_root[r] for r in roots], enabled)) as pool:
+            results = pool.map(_analyse, todo, chunksize=max(1, min(16, total // (jobs * 4) or 1)))
+            for rel, found, used, failure in results:
+                done += 1
+                if options.progress:
+                    options.progress(done, total)
+                analysis = FileAnalysis([Finding.from_dict(d) for d in found], set(used), failure)
+                _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
+    else:
+        for rel, text, index in todo:
+            analysis = _analyse_text(rel, text, facts_by_root[roots[index]], enabled)
+            done += 1
+            if options.progress:
+                options.progress(done, total)
+            _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
+
+    if project_files:
+        for root in roots or [options.root]:
+            mine = [p for p in project_files if _under(p, root)
+                    and not any(r != root and _under(r, root) and _under(p, r) for r in roots)]
+            if not mine:
+                continue
+            facts = facts_by_root.get(root) or ProjectFacts(
+                env_vars=project_checks.collect_env_vars(root, mine, store))  # no code: the files' own
+            checked = project_checks.check_project_files(root, mine, facts, store)
+            findings += [_rebase(f, root, options.base) for f in checked.findings if f.code in enabled]
+            failed = {}  # path -> why: the first failure of each file
+            for finding in checked.failed:
+                failed.setdefault(_rebase(finding, root, options.base).path, finding.message)
+            unanalysed += failed.items()
+    findings = [f for f in findings if not _per_file_ignored(f, config)]
+    findings.sort(key=Finding.sort_key)
+    if cache:
+        cache.save(digests.values())
+    return RunResult(root=options.base, findings=findings, files_checked=len(files),
+                     unanalysed=sorted(set(unanalysed)), enabled_codes=sorted(enabled),
+                     analysed=sorted(rel for rel, *_ in todo))
+
+
+def _record(rel: str, analysis: FileAnalysis, findings: List[Finding], unanalysed: List[Tuple[str, str]],
+            cache: Optional[Cache], digests: Dict[str, str], facts: ProjectFacts) -> None:
+    findings.extend(analysis.findings)
+    if analysis.failure:
+        unanalysed.append((rel, analysis.failure))
+    if cache:
+        cache.store(rel, digests[rel], [f.to_dict() for f in analysis.findings], fact_digests(facts, analysis.used),
+                    analysis.failure)
+
+
+def _rebase(finding: Finding, root: Path, base: Path) -> Finding:
+    if root == base:
+        return finding
+    path = relative((root / finding.path).resolve(), base)
+    from dataclasses import replace
+
+    return replace(finding, path=path)
+
+
+def _per_file_ignored(finding: Finding, config: Config) -> bool:
+    if not config.per_file_ignores:
+        return False
+    return any(finding.code.startswith(c.upper()) for c in config.ignored_for(finding.path))
