@@ -1,8 +1,12 @@
 """flake8 adapter: ``(tree, filename, lines)`` -> the lint run -> flake8 tuples.
 
 Reports exactly what ``mlf-lint check`` reports for the same file: the same project facts (the
-project root is found from the file) and the same rules. Project files (environment.yml, ...) are
-the CLI's alone: flake8 only hands plugins Python files.
+project root is found from the file), the same rules, and the project-level findings on the file's
+lines (the environment-variable rules, MLF4xx). Findings on project files (environment.yml, ...)
+are the CLI's alone: flake8 only hands plugins Python files.
+
+The facts come through the fact store: the project's ``.mlf_lint_cache`` when it exists, else the
+user's cache folder (never a new folder in the project), so a warm run reads no unchanged file.
 """
 from __future__ import annotations
 
@@ -12,23 +16,21 @@ from typing import Dict, Iterator, Sequence, Tuple
 
 from mlf_lint import __version__
 
-_FACTS: Dict[Path, object] = {}
-_ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) flake8 process
+_ROOTS: Dict[Path, Path] = {}      # folder -> project root, for this (short-lived) flake8 process
+_PROJECTS: Dict[Path, object] = {}  # project root -> its RootFacts
 
 
-def _project_facts(filename: str):
+def _project(path: Path):
     from mlf_lint.lint.discovery import find_root
-    from mlf_lint.lint.facts import facts_for_root
+    from mlf_lint.lint.facts import root_facts
 
-    folder = Path(filename).resolve().parent
+    folder = path.parent
     root = _ROOTS.get(folder)
     if root is None:
         root = _ROOTS[folder] = find_root(folder)
-    if root not in _FACTS:
-        # The CLI's cache also serves the plugin: per-file fact summaries and the project's code
-        # facts are keyed by content, so an editor's flake8 run reuses what the last run computed.
-        _FACTS[root] = facts_for_root(root)
-    return _FACTS[root]
+    if root not in _PROJECTS:
+        _PROJECTS[root] = root_facts(root)
+    return _PROJECTS[root]
 
 
 def _any_selected(options, codes) -> bool:
@@ -83,10 +85,17 @@ class Plugin:
             path = Path.cwd() / "stdin.py"
         else:
             path = Path(self.filename)
+        from mlf_lint.engine.paths import relative
+        from mlf_lint.lint.facts import code_lines_of
+
         source = "".join(self.lines)
-        facts = _project_facts(str(path))
-        # Every code runs here; flake8 itself applies --select/--ignore and the default ignores.
-        findings, _ = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore[arg-type]
+        path = path.resolve()
+        project = _project(path)
+        # Every code runs here; flake8 itself applies --select/--ignore, noqa and the default ignores.
+        findings, _ = check_source(path.as_posix(), source, project.facts, None,  # type: ignore[attr-defined]
+                                   tree=self.tree)  # type: ignore[arg-type]
+        findings += code_lines_of(project.code_lines, relative(path, project.root),  # type: ignore[attr-defined]
+                                  source, path.as_posix(), None)
         from mlf_lint.engine.registry import all_rules
 
         rules = all_rules()

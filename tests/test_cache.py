@@ -6,6 +6,9 @@ from pathlib import Path
 from helpers import invoke, write
 from mlf_lint.engine.cache import CACHE_FILE
 from mlf_lint.engine.config import Config
+from mlf_lint.engine.factstore import STORE_FILE, FactStore, user_store_path
+from mlf_lint.lint.facts import root_facts
+from mlf_lint.lint.freshness import CodeFacts, store_stamp
 from mlf_lint.lint.runner import Options, run
 
 
@@ -95,9 +98,16 @@ def test_clean_and_cache_dir(tmp_path: Path) -> None:
     assert (other / CACHE_FILE).exists()
     invoke([str(root)])
     assert (root / ".mlf_lint_cache" / CACHE_FILE).exists()
+    assert (root / ".mlf_lint_cache" / STORE_FILE).exists()
+    # What an editor (the flake8 plugin, the server) left in the user cache goes too.
+    root_facts(root.resolve(), code_facts=CodeFacts(root.resolve(), FactStore(user_store_path(), store_stamp(),
+                                                                              root.resolve())))
+    assert FactStore(user_store_path(), store_stamp(), root.resolve()).index()
     code, out, _ = invoke(["clean", str(root)])
-    assert code == 0 and "removed" in out
+    assert code == 0 and "removed" in out and "from" in out
     assert not (root / ".mlf_lint_cache" / CACHE_FILE).exists()
+    assert not (root / ".mlf_lint_cache" / STORE_FILE).exists()
+    assert not FactStore(user_store_path(), store_stamp(), root.resolve()).index()
     code, out, _ = invoke(["clean", str(root)])
     assert code == 0 and "no cache" in out
 

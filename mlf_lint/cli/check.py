@@ -216,9 +216,12 @@ def run_check(options: CheckOptions) -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help=f"Cache folder (default: {CACHE_DIR} at the project root).")
 def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
-    """Remove the result cache of the project at PATH (default: the current folder)."""
+    """Remove the caches of the project at PATH (default: the current folder): its cache folder's
+    results and facts, and what the user cache keeps of it (editors, the flake8 plugin)."""
+    from mlf_lint.engine import factstore
     from mlf_lint.engine.cache import cache_folder, clean as clean_cache
     from mlf_lint.lint.discovery import find_root
+    from mlf_lint.lint.freshness import store_stamp
 
     root = find_root((path or Path(".")).resolve())
     try:
@@ -227,4 +230,8 @@ def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
         fail(str(exc))
     folder = cache_folder(root, config.cache_dir, cache_dir)
     removed = clean_cache(folder)
+    removed = factstore.clean(folder / factstore.STORE_FILE) or removed
     click.echo(f"removed {folder}" if removed else f"no cache at {folder}")
+    user = factstore.user_store_path()
+    if user.exists() and factstore.FactStore(user, store_stamp(), root).forget():
+        click.echo(f"removed the facts of {root} from {user}")

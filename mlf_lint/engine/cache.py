@@ -1,7 +1,9 @@
 """Content cache: a file's findings are reused while its content, the effective config, the tool
 version and the project facts those findings consulted are all unchanged.
 
-Stored as JSON (never pickle: a cache file is data, and a corrupt one is dropped, not trusted).
+Stored as JSON (never pickle: a cache file is data, and a corrupt one is dropped, not trusted),
+written whole to a temporary file and renamed over the old one, so concurrent runs never see half
+a file. What the facts are made of lives in the fact store beside it (``engine.factstore``).
 """
 from __future__ import annotations
 
@@ -10,14 +12,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from dataclasses import asdict
 from typing import Any, Dict, Iterable, Optional, Tuple
 
 from mlf_lint import __version__
 from mlf_lint.engine.facts import ProjectFacts
 
 CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
-CACHE_FILE = "cache-v4.json"
+CACHE_FILE = "cache-v5.json"  # v5: the facts moved to the fact store
 
 
 def cache_folder(root: Path, configured: Optional[str] = None, override: Optional[Path] = None) -> Path:
@@ -25,6 +26,18 @@ def cache_folder(root: Path, configured: Optional[str] = None, override: Optiona
     ``cache-dir``, else CACHE_DIR; a relative folder is relative to the project root."""
     folder = override or Path(configured or CACHE_DIR)
     return folder if folder.is_absolute() else root / folder
+
+
+def make_cache_folder(folder: Path) -> bool:
+    """Create the cache folder (git-ignored inside); whether it exists afterwards."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+    except OSError:
+        return False
+    return True
 
 
 def content_hash(data: bytes) -> str:
@@ -51,8 +64,6 @@ class Cache:
         self.path = folder / CACHE_FILE
         self.stamp = f"{__version__}:{config_key}"
         self.entries: Dict[str, Dict[str, Any]] = {}
-        self.summaries: Dict[str, Any] = {}
-        self.facts: Dict[str, Any] = {}   # project root -> {"key": digest of its code, "facts": {...}}
         self.dirty = False
         self._load()
 
@@ -63,31 +74,9 @@ class Cache:
             return  # missing or corrupt: start empty, rebuilt on save
         if not isinstance(data, dict) or data.get("stamp") != self.stamp:
             return
-        entries, summaries, facts = data.get("files"), data.get("summaries"), data.get("facts", {})
-        if isinstance(entries, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
-            self.entries, self.summaries, self.facts = entries, summaries, facts
-
-    def code_facts(self, root: str, key: str) -> Optional[ProjectFacts]:
-        """The facts computed from exactly this set of file contents, or None."""
-        entry = self.facts.get(root)
-        if not isinstance(entry, dict) or entry.get("key") != key:
-            return None
-        try:
-            return ProjectFacts(**entry["facts"])
-        except (TypeError, KeyError):
-            return None  # an older or damaged entry: recompute
-
-    def put_code_facts(self, root: str, key: str, facts: ProjectFacts) -> None:
-        self.facts[root] = {"key": key, "facts": asdict(facts)}
-        self.dirty = True
-
-    def summary(self, digest: str) -> Optional[Dict[str, Any]]:
-        found = self.summaries.get(digest)
-        return found if isinstance(found, dict) else None
-
-    def put_summary(self, digest: str, summary: Dict[str, Any]) -> None:
-        self.summaries[digest] = summary
-        self.dirty = True
+        entries = data.get("files")
+        if isinstance(entries, dict):
+            self.entries = entries
 
     def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[Tuple[list, Optional[str]]]:
         """The stored findings of an unchanged file, and why it could not be analysed (or None)."""
@@ -109,20 +98,13 @@ class Cache:
         self.entries[rel] = {"hash": digest, "findings": findings, "facts": used, "failure": failure}
         self.dirty = True
 
-    def save(self, live_hashes: Iterable[str]) -> None:
-        if not self.dirty:
+    def save(self) -> None:
+        if not self.dirty or not make_cache_folder(self.folder):
             return
-        live = set(live_hashes)
-        self.summaries = {k: v for k, v in self.summaries.items() if k in live}
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=str(self.folder), prefix=".cache-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"stamp": self.stamp, "files": self.entries, "summaries": self.summaries,
-                           "facts": self.facts}, handle)
+                json.dump({"stamp": self.stamp, "files": self.entries}, handle)
             os.replace(tmp, self.path)
             for old in self.folder.glob("cache-v*.json"):  # an older tool version's format
                 if old.name != CACHE_FILE:

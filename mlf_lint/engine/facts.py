@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 # A place in the project: (relative path, line).
 Where = Tuple[str, int]
@@ -44,3 +44,17 @@ class ProjectFacts:
         """A digest of every fact; a cached finding list is valid only under the same key."""
         blob = json.dumps(asdict(self), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+    @classmethod
+    def from_data(cls, data: Dict[str, Any]) -> "ProjectFacts":
+        """Facts from their JSON form (``asdict``), places as tuples again. Raises TypeError or
+        ValueError on data of another shape."""
+        restored: Dict[str, Any] = {}
+        for name, value in data.items():
+            if isinstance(value, list):
+                restored[name] = [tuple(place) for place in value]
+            elif isinstance(value, dict) and name != "versions":
+                restored[name] = {key: [tuple(place) for place in places] for key, places in value.items()}
+            else:
+                restored[name] = value
+        return cls(**restored)

@@ -222,6 +222,27 @@ class FactStore:
             return False  # busy past the timeout, read-only, full disk: only the speed-up is lost
         return True
 
+    def forget(self) -> bool:
+        """Drop everything this root has in the store; whether it had anything."""
+        if not self.index() and not self._rows("SELECT 1 FROM facts WHERE root = ?", (self.root,)):
+            return False
+        db = self._connect()
+        if db is None:
+            return False
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("roots", "files", "facts"):
+                    db.execute(f"DELETE FROM {table} WHERE root = ?", (self.root,))  # noqa: S608 - fixed names
+                self._forget(db, time.time_ns(), set())
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:
+            return False
+        return True
+
     @staticmethod
     def _forget(db: sqlite3.Connection, now: int, live: set) -> None:
         """Drop roots unseen for a month, then content no root refers to."""

@@ -1,61 +1,63 @@
 """The facts API: what a project does (seeding, deterministic mode, env vars, pinned versions),
-computed one way for the CLI's runner, the flake8 plugin and the cache.
+computed one way for the CLI's runner, the flake8 plugin and the language server.
 
-- :func:`project_facts` computes the facts of one project root from its code files (already read,
-  see :mod:`mlf_lint.lint.sources`) and its project files, through the content cache when one is
-  given;
+- :func:`project_facts` computes the facts of one project root from its code files (read already,
+  see :mod:`mlf_lint.lint.sources`, or only their paths) and its project files; the code half goes
+  through :class:`~mlf_lint.lint.freshness.CodeFacts`, which reads and summarises only what changed
+  since the fact store last saw the project;
 - :func:`facts_for_root` is the whole pipeline for a caller that has only a root (the flake8
-  plugin, an editor): config, discovery, reading, cache, then :func:`project_facts`.
+  plugin, an editor): config, discovery, the fact store, then :func:`project_facts`;
+- :func:`code_line_findings` gives the project-level findings that point at lines of ``.py``
+  files (the environment-variable rules, MLF4xx), so every caller reports them on those files.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Set
 
 from mlf_lint import project_checks
-from mlf_lint.engine.cache import Cache, cache_folder, content_hash
+from mlf_lint.engine import noqa
+from mlf_lint.engine.cache import cache_folder, make_cache_folder
 from mlf_lint.engine.config import Config, ConfigError, load_config
+from mlf_lint.engine.factstore import STORE_FILE, FactStore, user_store_path
 from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint.engine.paths import relative
-from mlf_lint.lint import summaries
+from mlf_lint.engine.finding import Finding
 from mlf_lint.lint.discovery import discover_root
-from mlf_lint.lint.sources import SourceFile, read_source
+from mlf_lint.lint.freshness import Code, CodeFacts, store_stamp
 from mlf_lint.project_checks.model import ProjectFiles
 from mlf_lint.project_checks.versions import parse_target_versions, pinned_versions
 
 
-def project_facts(root: Path, sources: Sequence[SourceFile], project_files: Sequence[Path], *,
-                  cache: Optional[Cache] = None, target_versions: Optional[Mapping[str, str]] = None,
+def fact_store(root: Path, folder: Path, create: bool = False) -> FactStore:
+    """The fact store of the project at ``root``: in its cache ``folder`` when that exists (or
+    ``create``, as the CLI does), else in the user's cache, so editors never write into a project."""
+    if create:
+        make_cache_folder(folder)
+    path = folder / STORE_FILE if folder.is_dir() else user_store_path()
+    return FactStore(path, store_stamp(), root)
+
+
+def project_facts(root: Path, code: Sequence[Code], project_files: Sequence[Path], *,
+                  code_facts: Optional[CodeFacts] = None, overrides: Optional[Mapping[Path, str]] = None,
+                  target_versions: Optional[Mapping[str, str]] = None,
                   store: Optional[ProjectFiles] = None) -> ProjectFacts:
     """The facts of the project at ``root``.
 
-    ``sources``: its code files (``.py`` files count; others are skipped); ``project_files``: the
-    environment.yml, Dockerfile, workflows ... whose env vars the run sees; ``cache``: per-file
-    summaries and the code facts of an unchanged set of files are reused from it and stored in it
-    (the caller saves it); ``target_versions``: ``--target-version`` overrides of the pins;
-    ``store``: the run's project files, so that the checks reuse what was read and parsed here.
+    ``code``: its code files, read (``SourceFile``) or not (``Path``; ``.py`` files count);
+    ``project_files``: the environment.yml, Dockerfile, workflows ... whose env vars the run sees;
+    ``code_facts``: the root's :class:`CodeFacts` (with its fact store) when the caller keeps one,
+    else a fresh one without a store; ``overrides``: unsaved text of code files (an editor's);
+    ``target_versions``: ``--target-version`` overrides of the pins; ``store``: the run's project
+    files, so that the checks reuse what was read and parsed here.
     """
-    store = store or ProjectFiles()
-    texts: Dict[str, SourceFile] = {}
-    for src in sources:
-        if src.text is None or not src.rel.endswith(".py"):
-            continue
-        texts[relative(src.path, root)] = src
-    # The code-derived facts of an unchanged set of files are reused as a whole.
-    code_key = content_hash("\n".join(f"{rel}\0{src.digest}" for rel, src in sorted(texts.items())).encode())
-    facts = cache.code_facts(str(root), code_key) if cache else None
-    if facts is None:
-        found = {}
-        for rel, src in texts.items():
-            summary = cache.summary(src.digest) if cache else None
-            if summary is None:
-                summary = summaries.summarize(src.text or "")
-                if cache:
-                    cache.put_summary(src.digest, summary)
-            found[rel] = summary
-        facts = summaries.combine(found, {rel: src.text or "" for rel, src in texts.items()})
-        if cache:
-            cache.put_code_facts(str(root), code_key, facts)
+    facts = (code_facts or CodeFacts(root)).refresh(code, overrides)
+    return with_project_files(facts, root, project_files, target_versions, store or ProjectFiles())
+
+
+def with_project_files(facts: ProjectFacts, root: Path, project_files: Sequence[Path],
+                       target_versions: Optional[Mapping[str, str]], store: ProjectFiles) -> ProjectFacts:
+    """Code facts completed with what the project files say: the env vars they set, the pins."""
     for name, places in project_checks.collect_env_vars(root, list(project_files), store).items():
         facts.env_vars.setdefault(name, []).extend(places)
     facts.versions.update(pinned_versions(root, store))
@@ -63,26 +65,77 @@ def project_facts(root: Path, sources: Sequence[SourceFile], project_files: Sequ
     return facts
 
 
-def facts_for_root(root: Path) -> ProjectFacts:
-    """The facts of the project at ``root`` with nothing else given, as the flake8 plugin needs them.
+@dataclass
+class RootFacts:
+    """Everything a caller with only a root needs: its config, its facts, and the project-level
+    findings on lines of its ``.py`` files (root-relative path -> findings)."""
 
-    The config is the root's own (a broken one counts as the defaults: flake8 has no channel for
-    the error; ``mlf-lint`` reports it). The cache is read and updated only when its folder exists:
-    flake8 may find project roots anywhere below where it runs, and must not litter them.
+    root: Path
+    config: Config
+    facts: ProjectFacts
+    code_lines: Dict[str, List[Finding]] = field(default_factory=dict)
+    config_problem: Optional[str] = None
+    project_files: List[Path] = field(default_factory=list)
+    targets: Dict[str, str] = field(default_factory=dict)
+    store: ProjectFiles = field(default_factory=ProjectFiles)
+
+    def with_code_facts(self, code: ProjectFacts) -> "RootFacts":
+        """The same project with other code facts (an edit in an editor), project files as they were read."""
+        facts = with_project_files(code, self.root, self.project_files, self.targets, self.store)
+        lines = code_line_findings(self.root, facts, self.project_files, self.store)
+        return replace(self, facts=facts, code_lines=lines)
+
+
+def code_lines_of(lines: Mapping[str, List[Finding]], rel: str, source: str, path: str,
+                  enabled: Optional[Set[str]]) -> List[Finding]:
+    """The project-level findings on one file's lines, as shown for it: under its own path, the
+    enabled codes only, minus those its ``# noqa`` comments suppress."""
+    here = [replace(f, path=path) for f in lines.get(rel, ()) if enabled is None or f.code in enabled]
+    return noqa.apply(here, source, path, set()) if here else []
+
+
+def code_line_findings(root: Path, facts: ProjectFacts, project_files: Sequence[Path],
+                       store: Optional[ProjectFiles] = None) -> Dict[str, List[Finding]]:
+    """Project-level findings on lines of ``.py`` files (MLF4xx), by root-relative path; as the CLI
+    checks project files only when the project has some, so does this."""
+    if not project_files:
+        return {}
+    checked = project_checks.check_project_files(root, list(project_files), facts, store)
+    found: Dict[str, List[Finding]] = {}
+    for finding in checked.findings:
+        if finding.path.endswith(".py"):
+            found.setdefault(finding.path, []).append(finding)
+    return found
+
+
+def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
+               overrides: Optional[Mapping[Path, str]] = None) -> RootFacts:
+    """The facts of the project at ``root`` with nothing else given (the flake8 plugin, an editor).
+
+    The config is the root's own (a broken one counts as the defaults and is named in
+    ``config_problem``: flake8 has no channel for the error; ``mlf-lint`` reports it). Facts go
+    through the fact store (``code_facts`` carries it between calls; without one, it is opened
+    here): the project's cache folder if it exists, else the user cache.
     """
+    problem = None
     try:
         config = load_config(root)
-    except ConfigError:
-        config = Config()
+    except ConfigError as exc:
+        config, problem = Config(), str(exc)
     code, project_files = discover_root(root, config)
-    sources = [read_source(p, relative(p, root)) for p in code]
     try:
         targets = parse_target_versions(list(config.target_version))
     except ValueError:
         targets = {}
-    folder = cache_folder(root, config.cache_dir)
-    cache = Cache(folder, config.key()) if folder.is_dir() else None
-    facts = project_facts(root, sources, project_files, cache=cache, target_versions=targets)
-    if cache is not None:
-        cache.save({s.digest for s in sources})
-    return facts
+    if code_facts is None:
+        code_facts = CodeFacts(root, fact_store(root, cache_folder(root, config.cache_dir)))
+    store = ProjectFiles()
+    facts = project_facts(root, code, project_files, code_facts=code_facts, overrides=overrides,
+                          target_versions=targets, store=store)
+    return RootFacts(root, config, facts, code_line_findings(root, facts, project_files, store), problem,
+                     list(project_files), targets, store)
+
+
+def facts_for_root(root: Path) -> ProjectFacts:
+    """The facts of the project at ``root`` (see :func:`root_facts`)."""
+    return root_facts(root).facts

@@ -18,7 +18,8 @@ from mlf_lint.engine.paths import relative
 from mlf_lint.engine.result import RunResult
 from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source
 from mlf_lint.lint.discovery import discover, discover_root, find_root, is_code
-from mlf_lint.lint.facts import project_facts
+from mlf_lint.lint.facts import code_line_findings, code_lines_of, fact_store, project_facts
+from mlf_lint.lint.freshness import Code, CodeFacts
 from mlf_lint.lint.sources import SourceFile, read_source
 from mlf_lint.project_checks.model import ProjectFiles
 
@@ -68,31 +69,36 @@ def _under(path: Path, folder: Path) -> bool:
 
 
 def _project_facts(options: Options, sources: List[SourceFile], project_files: List[Path],
-                   cache: Optional[Cache], store: ProjectFiles
-                   ) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path]]:
-    """Facts per project root. Each file's root is found from the file (as the flake8 plugin does),
-    and a root's facts come from every code file under it, also those outside the checked paths."""
+                   folder: Optional[Path], store: ProjectFiles
+                   ) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path], Dict[Path, List[Path]]]:
+    """Facts per project root, each root's project files, and each file's root. A file's root is
+    found from the file (as the flake8 plugin does), and a root's facts come from every code file
+    under it, also those outside the checked paths (not read unless they changed since the fact
+    store in ``folder`` saw them; no store: ``--no-cache``)."""
     config = options.config
     roots: Dict[Path, Path] = {}   # folder -> project root (memo)
     file_root: Dict[Path, Path] = {}
     for src in sources:
-        folder = src.path.parent
-        if folder not in roots:
-            roots[folder] = find_root(folder)
-        file_root[src.path] = roots[folder]
+        parent = src.path.parent
+        if parent not in roots:
+            roots[parent] = find_root(parent)
+        file_root[src.path] = roots[parent]
     by_root: Dict[Path, ProjectFacts] = {}
+    files_of: Dict[Path, List[Path]] = {}
     checked = [p.resolve() for p in options.paths]
     known = {src.path: src for src in sources}
     for root in sorted(set(file_root.values())):
-        pool = [src for path, src in known.items() if _under(path, root)]
+        pool: List[Code] = [src for path, src in known.items() if _under(path, root)]
         root_project_files = [p for p in project_files if _under(p, root)]
         if not any(_under(root, p) for p in checked if p.is_dir()):
             code, found = discover_root(root, config)
-            pool += [read_source(p, relative(p, options.base)) for p in code if p not in known]
+            pool += [p for p in code if p not in known]
             root_project_files = sorted({*root_project_files, *found})
-        by_root[root] = project_facts(root, pool, root_project_files, cache=cache,
+        code_facts = CodeFacts(root, fact_store(root, folder, create=True) if folder is not None else None)
+        by_root[root] = project_facts(root, pool, root_project_files, code_facts=code_facts,
                                       target_versions=options.target_versions, store=store)
-    return by_root, file_root
+        files_of[root] = root_project_files
+    return by_root, file_root, files_of
 
 
 def run(options: Options) -> RunResult:
@@ -103,15 +109,17 @@ def run(options: Options) -> RunResult:
     code_files = [p for p in files if is_code(p)]
     project_files = [p for p in files if not is_code(p)]
     sources = [read_source(p, relative(p, options.base)) for p in code_files]
-    cache = None
+    cache, folder = None, None
     if options.use_cache:
-        cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
+        folder = cache_folder(options.root, config.cache_dir, options.cache_dir)
+        cache = Cache(folder, config.key())
     store = ProjectFiles()  # each project file read and parsed once in this run
-    facts_by_root, file_root = _project_facts(options, sources, project_files, cache, store)
+    facts_by_root, file_root, files_of = _project_facts(options, sources, project_files, folder, store)
     roots = sorted(facts_by_root)
     root_index = {root: i for i, root in enumerate(roots)}
 
     findings: List[Finding] = []
+    code_lines: Dict[Path, Dict[str, List[Finding]]] = {}
     unanalysed: List[Tuple[str, str]] = []
     todo: List[Tuple[str, str, int]] = []
     digests: Dict[str, str] = {}
@@ -159,6 +167,14 @@ def run(options: Options) -> RunResult:
                 options.progress(done, total)
             _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
 
+    # Project-level findings on lines of the checked .py files (MLF4xx), from all of the root's
+    # project files, whether or not they were checked: as the flake8 plugin reports them.
+    for src in sources:
+        root = file_root[src.path]
+        if src.text is None or not src.path.suffix == ".py":
+            continue
+        lines = _code_lines(root, facts_by_root[root], files_of[root], store, code_lines)
+        findings += code_lines_of(lines, relative(src.path, root), src.text, src.rel, enabled)
     if project_files:
         for root in roots or [options.root]:
             mine = [p for p in project_files if _under(p, root)
@@ -168,7 +184,8 @@ def run(options: Options) -> RunResult:
             facts = facts_by_root.get(root) or ProjectFacts(
                 env_vars=project_checks.collect_env_vars(root, mine, store))  # no code: the files' own
             checked = project_checks.check_project_files(root, mine, facts, store)
-            findings += [_rebase(f, root, options.base) for f in checked.findings if f.code in enabled]
+            findings += [_rebase(f, root, options.base) for f in checked.findings
+                         if f.code in enabled and not f.path.endswith(".py")]
             failed = {}  # path -> why: the first failure of each file
             for finding in checked.failed:
                 failed.setdefault(_rebase(finding, root, options.base).path, finding.message)
@@ -176,10 +193,17 @@ def run(options: Options) -> RunResult:
     findings = [f for f in findings if not _per_file_ignored(f, config)]
     findings.sort(key=Finding.sort_key)
     if cache:
-        cache.save(digests.values())
+        cache.save()
     return RunResult(root=options.base, findings=findings, files_checked=len(files),
                      unanalysed=sorted(set(unanalysed)), enabled_codes=sorted(enabled),
                      analysed=sorted(rel for rel, *_ in todo))
+
+
+def _code_lines(root: Path, facts: ProjectFacts, files: List[Path], store: ProjectFiles,
+                memo: Dict[Path, Dict[str, List[Finding]]]) -> Dict[str, List[Finding]]:
+    if root not in memo:
+        memo[root] = code_line_findings(root, facts, files, store)
+    return memo[root]
 
 
 def _record(rel: str, analysis: FileAnalysis, findings: List[Finding], unanalysed: List[Tuple[str, str]],

@@ -1,9 +1,10 @@
 """Reading a code file once: its bytes' digest (the cache key) and its text, or why there is none."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 from mlf_lint.engine.cache import content_hash
 
@@ -15,20 +16,30 @@ class SourceFile:
     digest: str
     text: Optional[str]             # None when unreadable
     problem: Optional[str] = None   # why there is no text
+    # (mtime_ns, size) taken *before* the bytes were read: should the file change meanwhile, the
+    # stat stored with this digest no longer matches it, and the next run reads the file again.
+    stat: Optional[Tuple[int, int]] = None
 
 
 def read_source(path: Path, rel: str) -> SourceFile:
     """The file at ``path`` (shown as ``rel``); never raises: an unreadable file carries ``problem``."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            seen = os.fstat(handle.fileno())
+            data = handle.read()
     except OSError as exc:
         return SourceFile(path, rel, "", None, f"cannot read the file ({exc.strerror})")
+    return source_from_bytes(path, rel, data, (seen.st_mtime_ns, seen.st_size))
+
+
+def source_from_bytes(path: Path, rel: str, data: bytes, stat: Optional[Tuple[int, int]] = None) -> SourceFile:
+    """A code file from its bytes: digest, text, or why it has no text."""
     digest = content_hash(data)
     if b"\0" in data:
-        return SourceFile(path, rel, digest, None, "binary content (NUL bytes), not Python source")
+        return SourceFile(path, rel, digest, None, "binary content (NUL bytes), not Python source", stat)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return SourceFile(path, rel, digest, None,
-                          f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it")
-    return SourceFile(path, rel, digest, text)
+                          f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it", stat)
+    return SourceFile(path, rel, digest, text, stat=stat)

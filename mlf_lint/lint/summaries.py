@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 from mlf_lint.engine import noqa
 from mlf_lint.engine.astwalk import children as _children
@@ -202,8 +202,27 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     return summary
 
 
-def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> ProjectFacts:
-    """Project facts from every file's summary. ``sources``: relative path -> text (for helper calls)."""
+# (relative path of a file that was not parsed, helper names) -> the names its text calls.
+CallsOf = Callable[[str, Set[str]], Set[str]]
+
+
+def textual_calls(text: str, names: Iterable[str]) -> Set[str]:
+    """The ``names`` that ``text`` calls (``name(`` not preceded by a word character, and not a
+    ``def name(`` or ``class name(``). A substring test first: the regex only runs for names present."""
+    present = [name for name in names if name in text]
+    if not present:
+        return set()
+    pattern = re.compile(r"(?<![\w])(def\s+|class\s+)?(" + "|".join(map(re.escape, present)) + r")\s*\(")
+    return {m.group(2) for m in pattern.finditer(text) if not m.group(1)}
+
+
+def combine(summaries: Dict[str, FileSummary], sources: Union[Mapping[str, str], CallsOf]) -> ProjectFacts:
+    """Project facts from every file's summary. ``sources``: relative path -> text, or a function
+    that answers which helper names a file that was not parsed calls (see :func:`textual_calls`)."""
+    if not callable(sources):
+        texts = sources
+        sources = lambda rel, names: textual_calls(texts.get(rel, ""), names)  # noqa: E731
+
     facts = ProjectFacts()
     helpers: Dict[str, List[Tuple[str, int, str]]] = {}
     for rel in sorted(summaries):
@@ -230,7 +249,13 @@ def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> Proje
     return facts
 
 
-def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sources: Dict[str, str]) -> set:
+def is_parsed(summary: FileSummary) -> bool:
+    """Whether a summary comes from the file's syntax tree (it then has its calls)."""
+    calls = summary.get("calls")
+    return isinstance(calls, dict) and bool(calls or summary.get("classes"))
+
+
+def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], calls_of: CallsOf) -> set:
     """Functions with facts that run: reachable from module-level code (an entry point's
     ``main()`` under ``if __name__ == "__main__"`` counts) through the project's call graph.
     Calling a class makes its methods reachable. Files that were not parsed (no fact keyword)
@@ -238,13 +263,10 @@ def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sour
     graph: Dict[str, set] = {}
     classes: Dict[str, set] = {}
     roots: set = set()
-    parsed = set()
     for rel, summary in summaries.items():
-        calls = summary.get("calls")
-        if not isinstance(calls, dict) or not calls and not summary.get("classes"):
+        if not is_parsed(summary):
             continue
-        parsed.add(rel)
-        for scope, names in calls.items():
+        for scope, names in summary["calls"].items():  # type: ignore[union-attr]
             if scope == MODULE_SCOPE:
                 if not is_test_file(rel):
                     roots.update(names)
@@ -254,14 +276,9 @@ def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], sour
             classes.setdefault(cls, set()).update(methods)
     wanted = set(helpers) | {c for c, methods in classes.items() if methods & set(helpers)}
     if wanted:
-        for rel, text in sources.items():
-            if rel in parsed or is_test_file(rel):
-                continue
-            # A substring test first: the regex only runs on the few files that name a helper.
-            present = [name for name in wanted if name in text]
-            if present:
-                pattern = re.compile(r"(?<![\w])(def\s+|class\s+)?(" + "|".join(map(re.escape, present)) + r")\s*\(")
-                roots.update(m.group(2) for m in pattern.finditer(text) if not m.group(1))
+        for rel, summary in summaries.items():
+            if not is_parsed(summary) and not is_test_file(rel):
+                roots.update(calls_of(rel, wanted))
     seen: set = set()
     queue = list(roots)
     while queue:

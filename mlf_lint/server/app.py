@@ -54,7 +54,13 @@ class MlfLintServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         return document.language_id == "python" or uri.endswith(PYTHON_SUFFIXES)
 
-    def lint(self, uri: str) -> None:
+    def overrides(self) -> Dict[Path, str]:
+        """The editor's text of every open Python document: it counts in the facts, saved or not."""
+        return {self.path_of(uri): document.source for uri, document in self.workspace.text_documents.items()
+                if self.is_python(uri)}
+
+    def lint(self, uri: str, edited: bool = True) -> None:
+        """Publish the document's diagnostics; ``edited``: its text may differ from what the facts saw."""
         if not self.is_python(uri):
             return
         document = self.workspace.get_text_document(uri)
@@ -64,7 +70,10 @@ class MlfLintServer(LanguageServer):
             self.tell(project.problem)
         text = document.source
         try:
-            findings = project.check(path, text)
+            overrides = self.overrides()
+            if edited:
+                project.edit(path, text, overrides)
+            findings = project.check(path, text, overrides)
         except Exception as exc:  # noqa: BLE001 - an editor must never lose its server over one file
             log.exception("linting %s failed", uri)
             self.tell(f"internal error on {path.name}: {type(exc).__name__}: {exc} (please report it)",
@@ -81,7 +90,7 @@ class MlfLintServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         known = self.documents.get(uri)
         if known is None or known.version != document.version or known.text != document.source:
-            self.lint(uri)
+            self.lint(uri, edited=known is not None)
             known = self.documents.get(uri)
         return known
 
@@ -97,7 +106,7 @@ class MlfLintServer(LanguageServer):
 
     def relint_all(self) -> None:
         for uri in list(self.documents):
-            self.lint(uri)
+            self.lint(uri, edited=False)
 
 
 def create_server() -> MlfLintServer:

@@ -1,24 +1,29 @@
-"""Projects as the server sees them: each project root's config and facts, kept warm between
-requests, and the findings of one document from its in-memory text.
+"""Projects as the server sees them: each project root's config and facts, kept warm for the
+whole session, and the findings of one document from its in-memory text.
 
-A document's project is found from its path exactly as the CLI and the flake8 plugin find it, so
-the three report the same findings; the document's own text is what the editor holds, saved or not.
+A document's project is found from its path exactly as the CLI and the flake8 plugin find it, and
+its findings are theirs: the same facts (through the same fact store), the same rules, the
+project-level findings on its lines. The facts count the editor's unsaved text of open documents;
+an edit re-reads nothing else, and the facts are combined again only when the edit changed what
+the file contributes to them.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Mapping, Optional, Set
 
+from mlf_lint.engine.cache import cache_folder
 from mlf_lint.engine.config import Config, ConfigError, load_config
-from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import relative
 from mlf_lint.lint.discovery import ROOT_MARKERS, find_root
+from mlf_lint.lint.facts import RootFacts, code_lines_of, fact_store, root_facts
+from mlf_lint.lint.freshness import CodeFacts
 from mlf_lint.server.settings import Settings
 
 
 class Project:
-    def __init__(self, root: Path, settings: Settings) -> None:
+    def __init__(self, root: Path, settings: Settings, code_facts: Optional[CodeFacts] = None) -> None:
         self.root = root
         self.problem: Optional[str] = None     # a broken config file, said once to the user
         try:
@@ -28,26 +33,32 @@ class Project:
             self.problem = f"{exc} (mlf-lint uses its defaults until it is fixed)"
         self.config = settings.apply(config)
         self.enabled: Set[str] = self.config.enabled_codes()
-        self._facts: Optional[ProjectFacts] = None
+        self.code_facts = code_facts or CodeFacts(root, fact_store(root, cache_folder(root, config.cache_dir)))
+        self.state: Optional[RootFacts] = None
 
-    def facts(self) -> ProjectFacts:
-        if self._facts is None:
-            from mlf_lint.lint.facts import facts_for_root
+    def refresh(self, overrides: Mapping[Path, str]) -> RootFacts:
+        """Look at the project again (discovery, project files, changed code files)."""
+        self.state = root_facts(self.root, code_facts=self.code_facts, overrides=overrides)
+        return self.state
 
-            self._facts = facts_for_root(self.root)
-        return self._facts
+    def edit(self, path: Path, text: str, overrides: Mapping[Path, str]) -> None:
+        """An open document's text changed: only that file is looked at again."""
+        if self.state is None or self.code_facts.last is None:
+            self.refresh(overrides)
+            return
+        code, changed = self.code_facts.edit(path, text)
+        if changed:
+            self.state = self.state.with_code_facts(code)
 
-    def invalidate(self) -> None:
-        """A file of the project changed on disk: recollect the facts on the next request."""
-        self._facts = None
-
-    def check(self, path: Path, text: str) -> List[Finding]:
+    def check(self, path: Path, text: str, overrides: Mapping[Path, str]) -> List[Finding]:
         from mlf_lint.lint.check import check_source
 
+        state = self.state or self.refresh(overrides)
         rel = relative(path, self.root)
-        findings, _ = check_source(rel, text, self.facts(), self.enabled)
+        findings, _ = check_source(rel, text, state.facts, self.enabled)
+        findings += code_lines_of(state.code_lines, rel, text, rel, self.enabled)
         ignored = [c.upper() for c in self.config.ignored_for(rel)]
-        return [f for f in findings if not any(f.code.startswith(c) for c in ignored)]
+        return sorted((f for f in findings if not any(f.code.startswith(c) for c in ignored)), key=Finding.sort_key)
 
 
 class Projects:
@@ -72,15 +83,18 @@ class Projects:
         return project
 
     def configure(self, settings: Settings) -> None:
-        """New client settings: selection changes, the facts stay (they do not depend on it)."""
+        """New client settings: the selection changes; the facts stay (they do not depend on it)."""
         self.settings = settings
         for root, old in list(self._projects.items()):
-            new = self._projects[root] = Project(root, settings)
-            new._facts = old._facts
+            new = self._projects[root] = Project(root, settings, old.code_facts)
+            new.state = old.state
 
     def changed_on_disk(self, path: Path) -> None:
-        """A file was saved, created or deleted: its project's facts (and config) are stale."""
+        """A file was saved, created or deleted: its project looks at the disk again on next use
+        (its config too); what is unchanged is not read again (the fact store knows it)."""
         root = self.root_of(path)
-        self._projects.pop(root, None)
+        old = self._projects.pop(root, None)
+        if old is not None:
+            self._projects[root] = Project(root, self.settings, old.code_facts)
         if path.name in ROOT_MARKERS:
-            self._roots.clear()  # a new or removed config file may move a root
+            self._roots.clear()  # a new or removed marker may move a root
