@@ -168,8 +168,9 @@ def test_concurrent_runs_on_one_store_agree_and_leave_it_sound(tmp_path: Path) -
     procs = []
     for _ in range(PAIRS):
         for command in (flake8, cli):
-            procs.append((command is flake8, subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE,
-                                                             stderr=subprocess.PIPE, text=True)))
+            proc = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+            procs.append((command is flake8, proc))
     for is_flake8, proc in procs:
         assert output(proc) == (expected_flake8 if is_flake8 else expected_cli)
     for store in (home / "facts.sqlite", tmp_path / "cli-cache" / "facts.sqlite"):

@@ -12,8 +12,6 @@ import pytest
 
 from helpers import write
 
-from mlf_lint.engine.cache import CACHE_FILE
-
 FIXTURES = Path(__file__).parent / "fixtures"
 ENV_PROJECT = {
     "setup.py": "",
