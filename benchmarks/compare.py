@@ -3,9 +3,9 @@
 
     python benchmarks/compare.py [--corpus timm] [--runs 3]
 
-Needs the project installed in the running Python (`flake8` with the MLF plugin and `mlf-lint`
-next to sys.executable); builds a second virtualenv with plain flake8 and downloads the corpus
-(benchmarks/corpus.py) the first time. The package is linted in a private copy, so nothing is
+It installs this checkout (not editable, as users install it) with flake8 into a virtualenv of its
+own, and plain flake8 into another (benchmarks/timing.py); the first time it also installs their
+dependencies and downloads the corpus (benchmarks/corpus.py). The package is linted in a private copy, so nothing is
 written into the shared corpus, and every cache lives in a temporary folder.
 
 One row per command: median wall and CPU seconds over --runs rounds, and the median of the
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from corpus import PACKAGES, package_dir, private_copy, python_lines
-from timing import BIN, Table, plain_flake8, timed
+from timing import Table, installed_bin, plain_flake8, timed
 
 
 def main() -> None:
@@ -38,8 +38,9 @@ def main() -> None:
         env = {**os.environ, "MLF_LINT_CACHE_HOME": str(scratch / "user-cache")}
         cache = str(scratch / "cli-cache")
         plain = [str(plain_flake8()), "-j1", "."]
-        plugin = [str(BIN / "flake8"), "-j1", "."]
-        cli = [str(BIN / "mlf-lint"), "--exit-zero", "."]
+        bin_ = installed_bin()
+        plugin = [str(bin_ / "flake8"), "-j1", "."]
+        cli = [str(bin_ / "mlf-lint"), "--exit-zero", "."]
 
         def first_plugin_run():
             shutil.rmtree(scratch / "first-cache", ignore_errors=True)

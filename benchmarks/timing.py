@@ -1,5 +1,6 @@
-"""Timing for the benchmarks: wall and CPU seconds of a command, plain flake8 in its own
-virtualenv, and interleaved rounds reported as median ratios to a baseline.
+"""Timing for the benchmarks: wall and CPU seconds of a command, plain flake8 and flake8 with
+this checkout installed, each in a virtualenv of its own with its bytecode compiled (as pip leaves
+an installation), and interleaved rounds reported as median ratios to a baseline.
 
 Ratios, not absolute times, are what to compare: the machine may be shared and noisy, and a
 drift of its speed hits both sides of a ratio measured in the same round alike.
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
 PLAIN_FLAKE8 = "flake8==7.5.0"
 
 
@@ -37,7 +38,24 @@ def plain_flake8() -> Path:
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", PLAIN_FLAKE8], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", str(venv / "lib")],
+                   check=False, stdout=subprocess.DEVNULL)
     return exe
+
+
+def installed_bin() -> Path:
+    """The bin folder of a virtualenv with flake8 and this checkout installed as users install it
+    (a wheel, not editable, bytecode compiled): $MLF_BENCH_VENV or ~/.cache/mlf-lint-bench-venv.
+    The checkout is reinstalled on every call; its dependencies only the first time."""
+    venv = Path(os.environ.get("MLF_BENCH_VENV", Path.home() / ".cache" / "mlf-lint-bench-venv"))
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if not (venv / "bin" / "flake8").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([*pip, PLAIN_FLAKE8, f"{REPO}[server]"], check=True)
+    subprocess.run([*pip, "--no-deps", "--force-reinstall", f"{REPO}"], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", str(venv / "lib")],
+                   check=False, stdout=subprocess.DEVNULL)
+    return venv / "bin"
 
 
 # A measurement: a callable that runs once and returns (wall, cpu); it may prepare state first

@@ -6,6 +6,8 @@ A SQLite database holds, per project root,
 - ``files``: each code file's ``(mtime_ns, size)`` and content digest, so a run learns a file's
   digest from one ``stat`` without reading a byte;
 - ``facts``: the combined code facts of one exact set of ``(path, digest)`` pairs;
+- ``listings``: which files discovery found, with the ``mtime_ns`` of every folder it walked and
+  the stat of every file that steers it (``.gitignore``), so an unchanged tree is not walked again;
 
 and, shared by every root in the database,
 
@@ -33,13 +35,14 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 
-CACHE_HOME_ENV = "MLF_LINT_CACHE_HOME"
+from mlf_lint.engine.userdirs import CACHE_HOME_ENV, user_cache_home  # noqa: F401 - re-exported
+
 STORE_FILE = "facts.sqlite"
-FORMAT = "2"
+FORMAT = "3"
 # A file modified this recently may change again within the same mtime tick: its stat is not
 # trusted next time (it is read and hashed again), as git does with "racily clean" entries.
 RACY_NS = 2_000_000_000
-KEEP_FACTS = 4  # combined-facts entries kept per project (an editor flips between a few states)
+KEEP_FACTS = 8  # facts entries kept per project (an editor flips between a few states)
 FORGET_ROOT_NS = 30 * 24 * 3600 * 1_000_000_000
 
 Stat = Tuple[int, int]                # (mtime_ns, size)
@@ -54,20 +57,11 @@ CREATE TABLE IF NOT EXISTS summaries (digest TEXT PRIMARY KEY, data TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS textual (digest TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS facts (root TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
                                   used INTEGER NOT NULL, PRIMARY KEY (root, key));
+CREATE TABLE IF NOT EXISTS listings (root TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+                                     PRIMARY KEY (root, key));
 """
-_TABLES = ("roots", "files", "summaries", "textual", "facts")
-
-
-def user_cache_home() -> Path:
-    """Where per-user caches go: $MLF_LINT_CACHE_HOME, else the platform's user cache folder."""
-    configured = os.environ.get(CACHE_HOME_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    try:
-        import platformdirs
-    except ImportError:  # pragma: no cover - platformdirs is a dependency
-        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlf-lint"
-    return Path(platformdirs.user_cache_dir("mlf-lint", appauthor=False))
+_TABLES = ("roots", "files", "summaries", "textual", "facts", "listings")
+_PER_ROOT = ("roots", "files", "facts", "listings")
 
 
 def user_store_path() -> Path:
@@ -180,7 +174,33 @@ class FactStore:
             return None
         return found if isinstance(found, dict) else None
 
+    def listing(self, key: str) -> Optional[Dict[str, Any]]:
+        rows = self._rows("SELECT data FROM listings WHERE root = ? AND key = ?", (self.root, key))
+        try:
+            found = json.loads(rows[0][0]) if rows else None
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
     # -- writes ----------------------------------------------------------------------------------
+    def put_listing(self, key: str, data: Dict[str, Any]) -> bool:
+        """Keep one listing per root (the latest configuration's)."""
+        db = self._connect()
+        if db is None:
+            return False
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM listings WHERE root = ?", (self.root,))
+                db.execute("INSERT INTO listings VALUES (?, ?, ?)", (self.root, key, json.dumps(data)))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:
+            return False
+        return True
+
     def commit(self, index: Optional[Mapping[str, IndexEntry]] = None,
                summaries: Optional[Mapping[str, Dict[str, Any]]] = None,
                textual: Optional[Mapping[str, Dict[str, bool]]] = None,
@@ -232,7 +252,7 @@ class FactStore:
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("roots", "files", "facts"):
+                for table in _PER_ROOT:
                     db.execute(f"DELETE FROM {table} WHERE root = ?", (self.root,))  # noqa: S608 - fixed names
                 self._forget(db, time.time_ns(), set())
                 db.execute("COMMIT")
@@ -247,7 +267,7 @@ class FactStore:
     def _forget(db: sqlite3.Connection, now: int, live: set) -> None:
         """Drop roots unseen for a month, then content no root refers to."""
         for (old,) in db.execute("SELECT root FROM roots WHERE seen < ?", (now - FORGET_ROOT_NS,)).fetchall():
-            for table in ("roots", "files", "facts"):
+            for table in _PER_ROOT:
                 db.execute(f"DELETE FROM {table} WHERE root = ?", (old,))  # noqa: S608 - fixed names
         keep = {d for (d,) in db.execute("SELECT DISTINCT digest FROM files")} | live
         for table in ("summaries", "textual"):

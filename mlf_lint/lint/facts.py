@@ -12,21 +12,23 @@ computed one way for the CLI's runner, the flake8 plugin and the language server
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import os
+import time
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from mlf_lint import project_checks
 from mlf_lint.engine import noqa
-from mlf_lint.engine.cache import cache_folder, make_cache_folder
+from mlf_lint.engine.cache import cache_folder, content_hash, make_cache_folder
 from mlf_lint.engine.config import Config, ConfigError, load_config
-from mlf_lint.engine.factstore import STORE_FILE, FactStore, user_store_path
+from mlf_lint.engine.factstore import RACY_NS, STORE_FILE, FactStore, user_store_path
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.lint.discovery import discover_root
 from mlf_lint.lint.freshness import Code, CodeFacts, store_stamp
-from mlf_lint.project_checks.model import ProjectFiles
-from mlf_lint.project_checks.versions import parse_target_versions, pinned_versions
+
+if TYPE_CHECKING:  # the project checks are imported only when project files are read
+    from mlf_lint.project_checks.model import ProjectFiles
 
 
 def fact_store(root: Path, folder: Path, create: bool = False) -> FactStore:
@@ -52,12 +54,16 @@ def project_facts(root: Path, code: Sequence[Code], project_files: Sequence[Path
     files, so that the checks reuse what was read and parsed here.
     """
     facts = (code_facts or CodeFacts(root)).refresh(code, overrides)
-    return with_project_files(facts, root, project_files, target_versions, store or ProjectFiles())
+    return with_project_files(facts, root, project_files, target_versions, store)
 
 
 def with_project_files(facts: ProjectFacts, root: Path, project_files: Sequence[Path],
-                       target_versions: Optional[Mapping[str, str]], store: ProjectFiles) -> ProjectFacts:
+                       target_versions: Optional[Mapping[str, str]],
+                       store: Optional["ProjectFiles"] = None) -> ProjectFacts:
     """Code facts completed with what the project files say: the env vars they set, the pins."""
+    from mlf_lint import project_checks
+    from mlf_lint.project_checks.versions import pinned_versions
+
     for name, places in project_checks.collect_env_vars(root, list(project_files), store).items():
         facts.env_vars.setdefault(name, []).extend(places)
     facts.versions.update(pinned_versions(root, store))
@@ -77,13 +83,16 @@ class RootFacts:
     config_problem: Optional[str] = None
     project_files: List[Path] = field(default_factory=list)
     targets: Dict[str, str] = field(default_factory=dict)
-    store: ProjectFiles = field(default_factory=ProjectFiles)
+    store: Optional["ProjectFiles"] = None   # the project files as read for these facts
 
     def with_code_facts(self, code: ProjectFacts) -> "RootFacts":
         """The same project with other code facts (an edit in an editor), project files as they were read."""
-        facts = with_project_files(code, self.root, self.project_files, self.targets, self.store)
-        lines = code_line_findings(self.root, facts, self.project_files, self.store)
-        return replace(self, facts=facts, code_lines=lines)
+        from mlf_lint.project_checks.model import ProjectFiles
+
+        store = self.store or ProjectFiles()
+        facts = with_project_files(code, self.root, self.project_files, self.targets, store)
+        lines = code_line_findings(self.root, facts, self.project_files, store)
+        return replace(self, facts=facts, code_lines=lines, store=store)
 
 
 def code_lines_of(lines: Mapping[str, List[Finding]], rel: str, source: str, path: str,
@@ -100,6 +109,8 @@ def code_line_findings(root: Path, facts: ProjectFacts, project_files: Sequence[
     checks project files only when the project has some, so does this."""
     if not project_files:
         return {}
+    from mlf_lint import project_checks
+
     checked = project_checks.check_project_files(root, list(project_files), facts, store)
     found: Dict[str, List[Finding]] = {}
     for finding in checked.findings:
@@ -122,18 +133,72 @@ def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
         config = load_config(root)
     except ConfigError as exc:
         config, problem = Config(), str(exc)
-    code, project_files = discover_root(root, config)
-    try:
-        targets = parse_target_versions(list(config.target_version))
-    except ValueError:
-        targets = {}
     if code_facts is None:
         code_facts = CodeFacts(root, fact_store(root, cache_folder(root, config.cache_dir)))
+    code, project_files = discover_root(root, config, code_facts.store)
+    targets: Dict[str, str] = {}
+    if config.target_version:
+        from mlf_lint.project_checks.versions import parse_target_versions
+
+        try:
+            targets = parse_target_versions(list(config.target_version))
+        except ValueError:
+            pass  # `mlf-lint` reports it; here the pins decide
+    code_part = code_facts.refresh(code, overrides)
+    key = _complete_key(code_facts.key, project_files, targets)
+    kept = _kept_complete(code_facts.store, key)
+    if kept is not None:
+        return RootFacts(root, config, kept[0], kept[1], problem, list(project_files), targets)
+    from mlf_lint.project_checks.model import ProjectFiles
+
+    started = time.time_ns()
     store = ProjectFiles()
-    facts = project_facts(root, code, project_files, code_facts=code_facts, overrides=overrides,
-                          target_versions=targets, store=store)
-    return RootFacts(root, config, facts, code_line_findings(root, facts, project_files, store), problem,
-                     list(project_files), targets, store)
+    facts = with_project_files(code_part, root, project_files, targets, store)
+    lines = code_line_findings(root, facts, project_files, store)
+    _keep_complete(code_facts.store, key, facts, lines, store.read(), started)
+    return RootFacts(root, config, facts, lines, problem, list(project_files), targets, store)
+
+
+# The complete facts of a root (code facts, project files' env vars and pins, the findings on code
+# lines) are kept too, with the stat of every project file they were drawn from: a run that finds
+# the code unchanged and those files unchanged takes them whole, without parsing a project file.
+def _complete_key(code_key: Optional[str], project_files: Sequence[Path], targets: Mapping[str, str]) -> str:
+    inputs = [code_key or "", *map(str, project_files), *(f"{k}={v}" for k, v in sorted(targets.items()))]
+    return "complete:" + content_hash("\0".join(inputs).encode("utf-8", "surrogatepass"))
+
+
+def _kept_complete(fact_store_: Optional[FactStore], key: str
+                   ) -> Optional[Tuple[ProjectFacts, Dict[str, List[Finding]]]]:
+    data = fact_store_.code_facts(key) if fact_store_ is not None else None
+    if data is None:
+        return None
+    try:
+        if any(_stat(path) != (tuple(stat) if stat else None) for path, stat in data["inputs"].items()):
+            return None
+        lines = {rel: [Finding.from_dict(f) for f in found] for rel, found in data["lines"].items()}
+        return ProjectFacts.from_data(data["facts"]), lines
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # an entry of another shape: compute
+
+
+def _keep_complete(fact_store_: Optional[FactStore], key: str, facts: ProjectFacts,
+                   lines: Dict[str, List[Finding]], read: Sequence[Path], started: int) -> None:
+    if fact_store_ is None:
+        return
+    inputs = {str(path): _stat(str(path)) for path in read}
+    # A file written since this began (or just before) may not be what was read: keep nothing.
+    if any(stat is not None and stat[0] >= started - RACY_NS for stat in inputs.values()):
+        return
+    fact_store_.commit(facts=(key, {"facts": asdict(facts), "inputs": inputs,
+                                    "lines": {rel: [f.to_dict() for f in found] for rel, found in lines.items()}}))
+
+
+def _stat(path: str) -> Optional[Tuple[int, int]]:
+    try:
+        seen = os.stat(path)
+    except OSError:
+        return None
+    return seen.st_mtime_ns, seen.st_size
 
 
 def facts_for_root(root: Path) -> ProjectFacts:

@@ -30,12 +30,12 @@ from mlf_lint.engine.paths import relative
 from mlf_lint.lint import summaries
 from mlf_lint.lint.sources import SourceFile, read_source
 
-Code = Union[SourceFile, Path]   # a code file already read, or only its path
+Code = Union[SourceFile, Path, str]   # a code file already read, or only its path
 
 
 def _key(digests: Mapping[str, str]) -> str:
     """The key of combined facts: exactly which content each file had."""
-    return content_hash("\n".join(f"{rel}\0{d}" for rel, d in sorted(digests.items())).encode())
+    return content_hash(repr(sorted(digests.items())).encode("utf-8", "surrogatepass"))
 
 
 def store_stamp() -> str:
@@ -52,6 +52,7 @@ class _Combined:
     digests: Dict[str, str]     # the inputs: rel -> content digest
     facts: ProjectFacts
     asked: Set[str]             # the helper names files that were not parsed were asked about
+    key: str = ""               # _key(digests)
 
 
 class CodeFacts:
@@ -59,7 +60,7 @@ class CodeFacts:
         self.root = root
         self.store = store
         self.index: Dict[str, IndexEntry] = store.index() if store is not None else {}
-        self.paths: Dict[str, Path] = {}
+        self.paths: Dict[str, str] = {}                   # rel -> absolute path
         self.texts: Dict[str, Tuple[str, str]] = {}       # rel -> (digest, text) held in memory
         self.summaries: Dict[str, Dict] = {}              # digest -> summary
         self.textual: Dict[str, Dict[str, bool]] = {}     # digest -> {helper name: called?}
@@ -73,18 +74,22 @@ class CodeFacts:
     # -- which content each file has -------------------------------------------------------------
     def refresh(self, code: Sequence[Code], overrides: Optional[Mapping[Path, str]] = None) -> ProjectFacts:
         """The code facts of these files; ``overrides``: the unsaved text of some (an editor's)."""
-        overrides = overrides or {}
+        unsaved = {str(path): text for path, text in (overrides or {}).items()}
         now = time.time_ns()
         digests: Dict[str, str] = {}
         index: Dict[str, IndexEntry] = {}
+        prefix = str(self.root) + os.sep
         for item in code:
             path = item.path if isinstance(item, SourceFile) else item
-            if path.suffix != ".py":
+            full = str(path)
+            if not full.endswith(".py"):
                 continue
-            rel = relative(path, self.root)
-            self.paths[rel] = path
-            if path in overrides:
-                digests[rel] = self._hold(rel, overrides[path])
+            # relative(), on strings: this runs for every file of the project on every run
+            rel = full[len(prefix):].replace(os.sep, "/") if full.startswith(prefix) else \
+                relative(Path(full), self.root)
+            self.paths[rel] = full
+            if full in unsaved:
+                digests[rel] = self._hold(rel, unsaved[full])
                 if rel in self.index:
                     index[rel] = self.index[rel]  # the file on disk is unchanged; the editor has another text
                 continue
@@ -95,6 +100,15 @@ class CodeFacts:
         facts = self._combined(digests, index)
         return _copy(facts)
 
+    @property
+    def key(self) -> Optional[str]:
+        """The key of the last combined facts (exactly which content each file had), if any."""
+        if self.last is None:
+            return None
+        if not self.last.key:
+            self.last.key = _key(self.last.digests)
+        return self.last.key
+
     def edit(self, path: Path, text: str) -> Tuple[ProjectFacts, bool]:
         """The code facts with one file's text replaced (an editor's unsaved change), without looking
         at any other file; and whether they differ from the last ones. Needs a ``refresh`` first."""
@@ -102,7 +116,7 @@ class CodeFacts:
             raise RuntimeError("CodeFacts.edit before refresh")
         before = self.last.facts
         rel = relative(path, self.root)
-        self.paths[rel] = path
+        self.paths[rel] = str(path)
         digests = dict(self.last.digests)
         digests[rel] = self._hold(rel, text)
         facts = self._combined(digests, dict(self.index))
@@ -138,7 +152,7 @@ class CodeFacts:
 
     def _read(self, rel: str) -> Optional[SourceFile]:
         self.reads += 1
-        source = read_source(self.paths[rel], rel)
+        source = read_source(Path(self.paths[rel]), rel)
         return source if source.text is not None else None
 
     def _text(self, rel: str, digest: str) -> Optional[str]:
@@ -157,10 +171,11 @@ class CodeFacts:
         if self.last is not None and self.last.digests == digests:
             self._commit(index)
             return self.last.facts
-        stored = self.store.code_facts(_key(digests)) if self.store is not None else None
+        key = _key(digests)
+        stored = self.store.code_facts(key) if self.store is not None else None
         if stored is not None:
             try:
-                self.last = _Combined(dict(digests), ProjectFacts.from_data(stored), set())
+                self.last = _Combined(dict(digests), ProjectFacts.from_data(stored), set(), key)
             except (TypeError, ValueError):
                 pass  # a damaged entry: combine again
             else:
@@ -169,7 +184,7 @@ class CodeFacts:
         by_rel = self._summaries(digests, index)
         if self._still_holds(digests):
             facts = self.last.facts  # type: ignore[union-attr]
-            self.last.digests = dict(digests)  # type: ignore[union-attr]
+            self.last.digests, self.last.key = dict(digests), key  # type: ignore[union-attr]
         else:
             asked: Set[str] = set()
 
@@ -186,8 +201,8 @@ class CodeFacts:
                 self._new_textual = set()
                 self._commit(index)
                 return facts
-            self.last = _Combined(dict(digests), facts, asked)
-        self._commit(index, (_key(digests), asdict(facts)))
+            self.last = _Combined(dict(digests), facts, asked, key)
+        self._commit(index, (key, asdict(facts)))
         return facts
 
     def _summaries(self, digests: Dict[str, str], index: Dict[str, IndexEntry]) -> Dict[str, Dict]:
@@ -264,5 +279,8 @@ class CodeFacts:
 
 
 def _copy(facts: ProjectFacts) -> ProjectFacts:
-    """A copy the caller may complete (env vars, versions) without touching what is kept here."""
-    return ProjectFacts.from_data(asdict(facts))
+    """A copy the caller may complete (env vars, versions) without touching what is kept here
+    (places are tuples: copying the lists and dicts that hold them is enough)."""
+    return ProjectFacts(**{name: list(value) if isinstance(value, list) else
+                           {key: list(v) if isinstance(v, list) else v for key, v in value.items()}
+                           for name, value in vars(facts).items()})

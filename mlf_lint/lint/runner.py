@@ -90,11 +90,12 @@ def _project_facts(options: Options, sources: List[SourceFile], project_files: L
     for root in sorted(set(file_root.values())):
         pool: List[Code] = [src for path, src in known.items() if _under(path, root)]
         root_project_files = [p for p in project_files if _under(p, root)]
-        if not any(_under(root, p) for p in checked if p.is_dir()):
-            code, found = discover_root(root, config)
-            pool += [p for p in code if p not in known]
-            root_project_files = sorted({*root_project_files, *found})
         code_facts = CodeFacts(root, fact_store(root, folder, create=True) if folder is not None else None)
+        if not any(_under(root, p) for p in checked if p.is_dir()):
+            code, found = discover_root(root, config, code_facts.store)
+            read = {str(path) for path in known}
+            pool += [p for p in code if p not in read]
+            root_project_files = sorted({*root_project_files, *found})
         by_root[root] = project_facts(root, pool, root_project_files, code_facts=code_facts,
                                       target_versions=options.target_versions, store=store)
         files_of[root] = root_project_files
