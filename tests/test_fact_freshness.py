@@ -179,3 +179,76 @@ def test_concurrent_runs_on_one_store_agree_and_leave_it_sound(tmp_path: Path) -
     # And the cache they left behind gives the same answers warm.
     assert output(subprocess.Popen(flake8, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True)) == expected_flake8
+
+
+def _settled(root: Path) -> None:
+    """Folders older than the racy window too (discovery trusts their mtimes only then)."""
+    past = time.time() - 60
+    for path in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+        os.utime(path, (past, past))
+
+
+def test_discovery_walks_again_only_when_a_folder_or_an_ignore_file_changed(
+        tmp_path: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlf_lint.lint import discovery
+
+    ignore = root / ".gitignore"
+    ignore.write_text("# nothing yet\n")
+    os.utime(ignore, (time.time() - 90, time.time() - 90))
+    _settled(root)
+    store = _store(tmp_path, root)
+    first = discover_root(root, Config(), store)
+    walks = []
+    real = discovery.discover
+    monkeypatch.setattr(discovery, "discover", lambda *a, **k: walks.append(1) or real(*a, **k))
+    assert discover_root(root, Config(), store) == first and walks == []
+    # An ignore file's content steers the walk, though its folder's listing stays the same.
+    ignore.write_text("ops.py\n")
+    os.utime(ignore, (time.time() - 80, time.time() - 80))
+    assert discover_root(root, Config(), store) == first and walks == [1]
+    _settled(root)
+    discover_root(root, Config(), store)
+    assert walks == [1, 1]
+    # A new file: its folder's mtime moves.
+    (root / "utils" / "extra.py").write_text("x = 1\n")
+    assert str(root / "utils" / "extra.py") in discover_root(root, Config(), store)[0] and len(walks) == 3
+    # Another configuration (an exclude) is another listing.
+    assert str(root / "ops.py") not in discover_root(root, Config(exclude=["ops.py"]), store)[0]
+
+
+def test_complete_facts_follow_the_project_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlf_lint.engine.cache import cache_folder
+    from mlf_lint.lint.facts import fact_store, root_facts
+
+    project = write(tmp_path / "p", {**FILES, "requirements.txt": "torch==2.4.0\n"})
+    _age(project)
+    requirements = project / "requirements.txt"
+    os.utime(requirements, (time.time() - 60, time.time() - 60))  # else too recent to be kept
+    monkeypatch.setenv("MLF_LINT_CACHE_HOME", str(tmp_path / "home"))
+
+    def facts():
+        return root_facts(project, code_facts=CodeFacts(project, fact_store(project, cache_folder(project))))
+    assert facts().facts.versions["torch"] == "2.4.0"
+    assert facts().store is None  # taken whole from the store: no project file was read
+    requirements.write_text("torch==2.6.0\n")
+    past = time.time() - 30
+    os.utime(requirements, (past, past))
+    assert facts().facts.versions["torch"] == "2.6.0"
+
+
+def test_tables_are_parsed_once_per_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlf_lint.engine import registry
+
+    monkeypatch.setenv("MLF_LINT_CACHE_HOME", str(tmp_path / "home"))
+    table = tmp_path / "ops.yaml"
+    table.write_text("- {name: torch.histc, when: {weights: present}}\n")
+    assert registry.read_table(table) == [{"name": "torch.histc", "when": {"weights": "present"}}]
+    [kept] = (tmp_path / "home" / "tables").glob("*.json")
+    kept.write_text('[{"name": "from the cache"}]')
+    assert registry.read_table(table) == [{"name": "from the cache"}]  # the YAML was not parsed
+    table.write_text("- {name: torch.bincount}\n")                   # new content: parsed again
+    assert registry.read_table(table) == [{"name": "torch.bincount"}]
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("{2.4: old, 2.5: new}\n")                         # keys JSON would turn into strings
+    assert registry.read_table(odd) == {2.4: "old", 2.5: "new"}
+    assert len(list((tmp_path / "home" / "tables").glob("*.json"))) == 2

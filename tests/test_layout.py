@@ -22,7 +22,8 @@ ALLOWED: Dict[str, Set[str]] = {
     "scaffold": {"engine"},
     "evidence": {"engine"},
     "flake8_plugin": {"engine", "lint"},
-    "cli": {"engine", "rules", "project_checks", "lint", "report", "fix", "scaffold", "evidence"},
+    "server": {"engine", "lint", "fix"},
+    "cli": {"engine", "rules", "project_checks", "lint", "report", "fix", "scaffold", "evidence", "server"},
     "__main__": {"cli"},
     "__init__": set(),
 }
