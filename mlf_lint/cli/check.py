@@ -115,7 +115,8 @@ class _Progress:
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has.")
 @click.option("--target-version", multiple=True, metavar="LIB=VER",
               help="Assume this library version (e.g. torch=2.4) instead of the pinned one.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the caches of findings and facts (a run from scratch).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help=f"Cache folder (default: {CACHE_DIR} at the project root).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel processes (default: CPU count).")
