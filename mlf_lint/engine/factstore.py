@@ -33,7 +33,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
 from mlf_lint.engine.userdirs import CACHE_HOME_ENV, user_cache_home  # noqa: F401 - re-exported
 
@@ -183,16 +183,16 @@ class FactStore:
         return found if isinstance(found, dict) else None
 
     # -- writes ----------------------------------------------------------------------------------
-    def put_listing(self, key: str, data: Dict[str, Any]) -> bool:
-        """Keep one listing per root (the latest configuration's)."""
+    def _write(self, work: Callable[[sqlite3.Connection, int], None]) -> bool:
+        """Run ``work(db, now)`` in one transaction; False when it could not be written (busy past
+        the timeout, read-only, a full disk: only the speed-up is lost)."""
         db = self._connect()
         if db is None:
             return False
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute("DELETE FROM listings WHERE root = ?", (self.root,))
-                db.execute("INSERT INTO listings VALUES (?, ?, ?)", (self.root, key, json.dumps(data)))
+                work(db, time.time_ns())
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -200,6 +200,13 @@ class FactStore:
         except sqlite3.Error:
             return False
         return True
+
+    def put_listing(self, key: str, data: Dict[str, Any]) -> bool:
+        """Keep one listing per root (the latest configuration's)."""
+        def work(db: sqlite3.Connection, now: int) -> None:
+            db.execute("DELETE FROM listings WHERE root = ?", (self.root,))
+            db.execute("INSERT INTO listings VALUES (?, ?, ?)", (self.root, key, json.dumps(data)))
+        return self._write(work)
 
     def commit(self, index: Optional[Mapping[str, IndexEntry]] = None,
                summaries: Optional[Mapping[str, Dict[str, Any]]] = None,
@@ -210,58 +217,37 @@ class FactStore:
         answers no root indexes (and not in ``live``) are dropped. Returns whether it was written."""
         if not (index is not None or summaries or textual or facts):
             return True
-        db = self._connect()
-        if db is None:
-            return False
-        now = time.time_ns()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                if summaries:
-                    db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)",
-                                   [(d, json.dumps(s, sort_keys=True)) for d, s in summaries.items()])
-                if textual:
-                    db.executemany("INSERT OR REPLACE INTO textual VALUES (?, ?)",
-                                   [(d, json.dumps(t, sort_keys=True)) for d, t in textual.items()])
-                if facts is not None:
-                    db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?)",
-                               (self.root, facts[0], json.dumps(facts[1], sort_keys=True), now))
-                    db.execute("DELETE FROM facts WHERE root = ? AND key NOT IN (SELECT key FROM facts "
-                               "WHERE root = ? ORDER BY used DESC LIMIT ?)", (self.root, self.root, KEEP_FACTS))
-                if index is not None:
-                    db.execute("INSERT OR REPLACE INTO roots VALUES (?, ?)", (self.root, now))
-                    db.execute("DELETE FROM files WHERE root = ?", (self.root,))
-                    db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
-                                   [(self.root, rel, m, s, d) for rel, (m, s, d) in index.items()])
-                    self._forget(db, now, set(live))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error:
-            return False  # busy past the timeout, read-only, full disk: only the speed-up is lost
-        return True
+
+        def work(db: sqlite3.Connection, now: int) -> None:
+            if summaries:
+                db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)",
+                               [(d, json.dumps(s, sort_keys=True)) for d, s in summaries.items()])
+            if textual:
+                db.executemany("INSERT OR REPLACE INTO textual VALUES (?, ?)",
+                               [(d, json.dumps(t, sort_keys=True)) for d, t in textual.items()])
+            if facts is not None:
+                db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?)",
+                           (self.root, facts[0], json.dumps(facts[1], sort_keys=True), now))
+                db.execute("DELETE FROM facts WHERE root = ? AND key NOT IN (SELECT key FROM facts "
+                           "WHERE root = ? ORDER BY used DESC LIMIT ?)", (self.root, self.root, KEEP_FACTS))
+            if index is not None:
+                db.execute("INSERT OR REPLACE INTO roots VALUES (?, ?)", (self.root, now))
+                db.execute("DELETE FROM files WHERE root = ?", (self.root,))
+                db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+                               [(self.root, rel, m, s, d) for rel, (m, s, d) in index.items()])
+                self._forget(db, now, set(live))
+        return self._write(work)
 
     def forget(self) -> bool:
         """Drop everything this root has in the store; whether it had anything."""
         if not self.index() and not self._rows("SELECT 1 FROM facts WHERE root = ?", (self.root,)):
             return False
-        db = self._connect()
-        if db is None:
-            return False
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for table in _PER_ROOT:
-                    db.execute(f"DELETE FROM {table} WHERE root = ?", (self.root,))  # noqa: S608 - fixed names
-                self._forget(db, time.time_ns(), set())
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error:
-            return False
-        return True
+
+        def work(db: sqlite3.Connection, now: int) -> None:
+            for table in _PER_ROOT:
+                db.execute(f"DELETE FROM {table} WHERE root = ?", (self.root,))  # noqa: S608 - fixed names
+            self._forget(db, now, set())
+        return self._write(work)
 
     @staticmethod
     def _forget(db: sqlite3.Connection, now: int, live: set) -> None:

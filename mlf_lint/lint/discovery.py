@@ -13,7 +13,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 from mlf_lint.engine.cache import CACHE_DIR
 from mlf_lint.engine.config import Config
 from mlf_lint.engine.factstore import RACY_NS, FactStore
-from mlf_lint.engine.paths import relative
+from mlf_lint.engine.paths import file_stat, relative
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
                        "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_DIR,
@@ -84,7 +84,7 @@ class Trail:
             self.dirs[full] = -1
 
     def file(self, full: str) -> None:
-        self.watch[full] = _stat(full)
+        self.watch[full] = file_stat(full)
 
     def holds(self) -> bool:
         """Whether nothing it depended on changed (and nothing is too recent to tell)."""
@@ -96,7 +96,7 @@ class Trail:
                 return False
             if seen != mtime or mtime >= now - RACY_NS:
                 return False
-        return all(_stat(full) == stat for full, stat in self.watch.items())
+        return all(file_stat(full) == stat for full, stat in self.watch.items())
 
     def to_data(self, root: Path) -> Dict[str, object]:
         base = str(root)
@@ -110,14 +110,6 @@ class Trail:
         trail.dirs = {base + os.sep + k: v for k, v in data["dirs"].items()}
         trail.watch = {base + os.sep + k: tuple(v) if v else None for k, v in data["watch"].items()}
         return trail
-
-
-def _stat(full: str) -> Optional[Tuple[int, int]]:
-    try:
-        seen = os.stat(full)
-    except OSError:
-        return None
-    return seen.st_mtime_ns, seen.st_size
 
 
 def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect_gitignore: bool = True,
@@ -143,7 +135,7 @@ def discover(paths: List[Path], root: Path, exclude: Iterable[str] = (), respect
         for dirpath, dirnames, filenames in os.walk(path):
             if trail is not None:
                 trail.folder(dirpath)
-                trail.watch.update({os.path.join(dirpath, n): _stat(os.path.join(dirpath, n))
+                trail.watch.update({os.path.join(dirpath, n): file_stat(os.path.join(dirpath, n))
                                     for n in Trail.STEERING if n in filenames})
             keep = []
             for d in sorted(dirnames):

@@ -12,7 +12,6 @@ computed one way for the CLI's runner, the flake8 plugin and the language server
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -24,6 +23,7 @@ from mlf_lint.engine.config import Config, ConfigError, load_config
 from mlf_lint.engine.factstore import RACY_NS, STORE_FILE, FactStore, user_store_path
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
+from mlf_lint.engine.paths import file_stat
 from mlf_lint.lint.discovery import discover_root
 from mlf_lint.lint.freshness import Code, CodeFacts, store_stamp
 
@@ -173,7 +173,7 @@ def _kept_complete(fact_store_: Optional[FactStore], key: str
     if data is None:
         return None
     try:
-        if any(_stat(path) != (tuple(stat) if stat else None) for path, stat in data["inputs"].items()):
+        if any(file_stat(path) != (tuple(stat) if stat else None) for path, stat in data["inputs"].items()):
             return None
         lines = {rel: [Finding.from_dict(f) for f in found] for rel, found in data["lines"].items()}
         return ProjectFacts.from_data(data["facts"]), lines
@@ -185,20 +185,12 @@ def _keep_complete(fact_store_: Optional[FactStore], key: str, facts: ProjectFac
                    lines: Dict[str, List[Finding]], read: Sequence[Path], started: int) -> None:
     if fact_store_ is None:
         return
-    inputs = {str(path): _stat(str(path)) for path in read}
+    inputs = {str(path): file_stat(str(path)) for path in read}
     # A file written since this began (or just before) may not be what was read: keep nothing.
     if any(stat is not None and stat[0] >= started - RACY_NS for stat in inputs.values()):
         return
     fact_store_.commit(facts=(key, {"facts": asdict(facts), "inputs": inputs,
                                     "lines": {rel: [f.to_dict() for f in found] for rel, found in lines.items()}}))
-
-
-def _stat(path: str) -> Optional[Tuple[int, int]]:
-    try:
-        seen = os.stat(path)
-    except OSError:
-        return None
-    return seen.st_mtime_ns, seen.st_size
 
 
 def facts_for_root(root: Path) -> ProjectFacts:
