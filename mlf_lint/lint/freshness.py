@@ -183,25 +183,26 @@ class CodeFacts:
                 return self.last.facts
         by_rel = self._summaries(digests, index)
         if self._still_holds(digests):
-            facts = self.last.facts  # type: ignore[union-attr]
+            # The same facts as before (an edit inside a function, say): nothing new to keep.
             self.last.digests, self.last.key = dict(digests), key  # type: ignore[union-attr]
-        else:
-            asked: Set[str] = set()
+            self._commit(index)
+            return self.last.facts  # type: ignore[union-attr]
+        asked: Set[str] = set()
 
-            def calls_of(rel: str, names: Set[str]) -> Set[str]:
-                asked.update(names)
-                return self._calls_of(rel, digests[rel], names)
-            self._unsure = False
-            if self.store is not None:  # the memoised answers of every file not parsed, in one query
-                unparsed = {d for rel, d in digests.items() if not summaries.is_parsed(by_rel[rel])}
-                self.textual.update(self.store.textual(unparsed - self.textual.keys()))
-            facts = summaries.combine(by_rel, calls_of)
-            if self._unsure:  # a file changed under this run: these facts are not kept for its digests
-                self.last = None
-                self._new_textual = set()
-                self._commit(index)
-                return facts
-            self.last = _Combined(dict(digests), facts, asked, key)
+        def calls_of(rel: str, names: Set[str]) -> Set[str]:
+            asked.update(names)
+            return self._calls_of(rel, digests[rel], names)
+        self._unsure = False
+        if self.store is not None:  # the memoised answers of every file not parsed, in one query
+            unparsed = {d for rel, d in digests.items() if not summaries.is_parsed(by_rel[rel])}
+            self.textual.update(self.store.textual(unparsed - self.textual.keys()))
+        facts = summaries.combine(by_rel, calls_of)
+        if self._unsure:  # a file changed under this run: these facts are not kept for its digests
+            self.last = None
+            self._new_textual = set()
+            self._commit(index)
+            return facts
+        self.last = _Combined(dict(digests), facts, asked, key)
         self._commit(index, (key, asdict(facts)))
         return facts
 
