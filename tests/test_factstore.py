@@ -103,3 +103,11 @@ def test_the_user_store_lives_under_the_overridable_home(tmp_path: Path, monkeyp
     assert user_store_path() == tmp_path / "home" / factstore.STORE_FILE
     monkeypatch.delenv(factstore.CACHE_HOME_ENV)
     assert "mlf-lint" in str(user_store_path())
+
+
+def test_the_tests_never_touch_the_real_user_cache() -> None:
+    import tempfile
+
+    home = factstore.user_cache_home()
+    assert home == Path(os.environ[factstore.CACHE_HOME_ENV])
+    assert Path(tempfile.gettempdir()) in home.parents
