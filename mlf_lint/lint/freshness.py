@@ -98,6 +98,9 @@ class CodeFacts:
                 index[rel] = entry
                 digests[rel] = entry[2]
         facts = self._combined(digests, index)
+        # Only an editor's texts are worth holding on to; a file read from disk is read again in the
+        # rare case its text is needed later (a new helper name to look for).
+        self.texts = {rel: held for rel, held in self.texts.items() if self.paths.get(rel) in unsaved}
         return _copy(facts)
 
     @property
