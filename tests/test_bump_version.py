@@ -185,3 +185,46 @@ def test_tags_of_the_projects_own_image_are_bumped(project: Path) -> None:
     assert invoke("1.3.0", str(project)).exit_code == 0
     assert (project / "MLproject").read_text() == text.replace("/demo:1.2.3 ", "/demo:1.3.0 ").replace(
         "image: demo:1.2.3", "image: demo:1.3.0")
+
+
+# --- nothing outside the project is edited (issue 19, item 3) -----------------------------------
+
+
+def _record_files(project: Path, files: list, changelog: str = "CHANGELOG.md") -> None:
+    record = yaml.safe_load((project / PROJECT_RECORD).read_text())
+    record["bump_version"] = {"files": files, "changelog": changelog}
+    (project / PROJECT_RECORD).write_text(yaml.safe_dump(record))
+
+
+@pytest.mark.parametrize("entry", ["../{name}/setup.cfg", "{outside}/setup.cfg", "link-out/setup.cfg"])
+def test_record_cannot_make_bump_version_edit_files_outside(project: Path, entry: str) -> None:
+    outside = project.parent / f"outside-{project.name}"
+    outside.mkdir()
+    (outside / "setup.cfg").write_text("[metadata]\nversion = 1.2.3\n")
+    (project / "link-out").symlink_to(outside, target_is_directory=True)
+    _record_files(project, ["setup.cfg", entry.format(outside=outside, name=outside.name)])
+    before = contents(project)
+    result = invoke("1.3.0", str(project))
+    assert result.exit_code == 2, result.output
+    assert "lies outside the project" in result.output and "Traceback" not in result.output
+    assert (outside / "setup.cfg").read_text() == "[metadata]\nversion = 1.2.3\n"
+    assert contents(project) == before
+
+
+def test_record_cannot_point_the_changelog_outside(project: Path) -> None:
+    outside = project.parent / f"NOTES-{project.name}.md"
+    outside.write_text(CHANGELOG)
+    _record_files(project, list(FILES), changelog=f"../{outside.name}")
+    result = invoke("1.3.0", str(project))
+    assert result.exit_code == 2 and "bump_version.changelog" in result.output
+    assert outside.read_text() == CHANGELOG and (project / "setup.cfg").read_text() == FILES["setup.cfg"]
+
+
+def test_a_link_inside_the_project_is_edited_through_and_kept(project: Path) -> None:
+    (project / "conf").mkdir()
+    (project / "conf" / "version.cfg").write_text("[metadata]\nversion = 1.2.3\n")
+    (project / "version-link.cfg").symlink_to(project / "conf" / "version.cfg")
+    _record_files(project, [*FILES, "version-link.cfg"])
+    assert invoke("1.3.0", str(project)).exit_code == 0
+    assert (project / "version-link.cfg").is_symlink()
+    assert (project / "conf" / "version.cfg").read_text() == "[metadata]\nversion = 1.3.0\n"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from helpers import invoke, write
 from mlf_lint.engine.cache import CACHE_FILE
 from mlf_lint.engine.config import Config
@@ -125,3 +127,72 @@ def test_files_that_could_not_be_analysed_are_known_cold_and_warm(tmp_path: Path
     quiet = run(Options(paths=[root], config=Config(ignore=["MLF9"]), root=root, base=root, use_cache=False))
     assert [path for path, _ in quiet.unanalysed] == failed
     assert not any(f.code.startswith("MLF9") for f in quiet.findings)
+
+
+# --- the cache stays inside the project unless the command line says otherwise (issue 19, item 3) --
+
+
+def _with_cache_dir(tmp_path: Path, value: str) -> Path:
+    root = _project(tmp_path / "project")
+    (root / ".mlf-lint.toml").write_text(f'cache-dir = "{value}"\n', encoding="utf-8")
+    return root
+
+
+def test_cache_dir_from_config_outside_the_project_is_refused(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    outside = tmp_path / "x"
+    outside.mkdir()
+    (outside / "cache-v1.json").write_text('{"stamp": "an older mlf-lint"}', encoding="utf-8")
+    (outside / "cache-v9.json").write_text("someone else's file", encoding="utf-8")
+    before = sorted(p.name for p in outside.iterdir())
+    root = _with_cache_dir(tmp_path, "../x")
+    code, out, err = invoke([str(root)])
+    assert code == 2
+    assert "cache-dir '../x' is not a folder inside the project" in err and "--cache-dir" in err
+    code, out, err = invoke(["clean", str(root)])
+    assert code == 2 and "not a folder inside the project" in err
+    assert sorted(p.name for p in outside.iterdir()) == before
+    # flake8 on the project: no cache, no crash, nothing written outside.
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "MLF", str(root / "flags.py")],
+                            capture_output=True, text=True, timeout=300, cwd=root)
+    assert "MLF120" in flake8.stdout and "Traceback" not in flake8.stderr
+    assert sorted(p.name for p in outside.iterdir()) == before
+
+
+@pytest.mark.parametrize("value", [".", "/tmp/mlf-lint-absolute-cache", "sub/../.."])
+def test_config_cache_dir_must_be_a_folder_below_the_root(tmp_path: Path, value: str) -> None:
+    root = _with_cache_dir(tmp_path, value)
+    code, _, err = invoke([str(root)])
+    assert code == 2 and "not a folder inside the project" in err
+    assert not (root / ".gitignore").exists() and not (root / CACHE_FILE).exists()
+
+
+def test_cache_dir_inside_the_project_from_config_works(tmp_path: Path) -> None:
+    root = _with_cache_dir(tmp_path, "build/lint-cache")
+    invoke([str(root)])
+    assert (root / "build" / "lint-cache" / CACHE_FILE).is_file()
+
+
+def test_cache_dir_on_the_command_line_may_be_anywhere(tmp_path: Path) -> None:
+    root = _with_cache_dir(tmp_path, "../x")
+    elsewhere = tmp_path / "named-on-the-command-line"
+    code, _, _ = invoke([str(root), "--cache-dir", str(elsewhere)])
+    assert code == 1 and (elsewhere / CACHE_FILE).is_file()
+
+
+def test_only_the_caches_own_old_files_are_deleted(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    folder = root / ".mlf_lint_cache"
+    folder.mkdir()
+    (folder / "cache-v2.json").write_text('{"stamp": "0.1.0:abc", "files": {}}', encoding="utf-8")
+    (folder / "cache-v7.json").write_text('["not ours"]', encoding="utf-8")
+    (folder / "cache-vX.json").write_text('{"stamp": "x"}', encoding="utf-8")
+    target = tmp_path / "precious.json"
+    target.write_text('{"stamp": "looks like ours"}', encoding="utf-8")
+    (folder / "cache-v1.json").symlink_to(target)
+    _run(root)
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(STORE_FILE)) == [
+        ".gitignore", "cache-v1.json", CACHE_FILE, "cache-v7.json", "cache-vX.json"]
+    assert target.read_text(encoding="utf-8") == '{"stamp": "looks like ours"}'

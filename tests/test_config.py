@@ -106,6 +106,7 @@ def test_forget_token() -> None:
 @pytest.mark.parametrize("args, message", [
     (["--email", "nope"], "is not an e-mail address"),
     (["--github-user", "-bad-"], "is not a valid GitHub user name"),
+    (["--name", "Ada\rLovelace"], "name must be one line"),
     (["--token-stdin"], "a GitHub token is one word"),
 ])
 def test_invalid_values_are_refused_with_one_line(args, message, config_dir: Path) -> None:
@@ -124,3 +125,11 @@ def test_broken_config_file_is_named(config_dir: Path) -> None:
     (config_dir / "config.yml").write_text("nickname: ada\n")
     result = invoke("config", "--view")
     assert result.exit_code == 2 and "unknown key 'nickname'" in result.output
+
+
+@pytest.mark.parametrize("values", [{"email": "ada@example.org\n"}, {"github_user": "ada\n"},
+                                    {"name": "Ada\x00"}, {"email": "ada@example.org\nx@y.z"}])
+def test_a_final_newline_does_not_slip_past_validation(values: dict) -> None:
+    """`$` matches before a final newline; the settings are checked with fullmatch (issue 19)."""
+    with pytest.raises(config.ConfigError):
+        config.validate(config.UserConfig(**values))

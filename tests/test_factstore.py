@@ -111,3 +111,16 @@ def test_the_tests_never_touch_the_real_user_cache() -> None:
     home = factstore.user_cache_home()
     assert home == Path(os.environ[factstore.CACHE_HOME_ENV])
     assert Path(tempfile.gettempdir()) in home.parents
+
+
+def test_a_link_in_place_of_the_store_is_replaced_not_followed(tmp_path: Path) -> None:
+    precious = tmp_path / "precious.sqlite"
+    with sqlite3.connect(str(precious)) as db:
+        db.execute("CREATE TABLE mine (x INTEGER)")
+    before = precious.read_bytes()
+    link = tmp_path / "cache" / "facts.sqlite"
+    link.parent.mkdir()
+    link.symlink_to(precious)
+    store = FactStore(link, "v1", ROOT)
+    assert store.commit(index={"a.py": (1, 1, "d")})
+    assert not link.is_symlink() and precious.read_bytes() == before

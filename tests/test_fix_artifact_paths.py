@@ -182,3 +182,47 @@ def test_mlflow_reads_artifacts_after_the_fix(tmp_path: Path, monkeypatch: pytes
     assert artifacts_mlflow_sees() == "[]"  # the copied store points at machine-a
     assert invoke(str(moved)).exit_code == 0
     assert artifacts_mlflow_sees() == "['w.txt']"
+
+
+# --- links: nothing outside the store is read or written (issue 19, item 3) ---------------------
+
+
+def test_a_linked_experiment_folder_is_not_followed_out_of_the_store(store: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "7"
+    shutil.copytree(store / "0", outside)
+    before = snapshot(outside.parent)
+    (store / "7").symlink_to(outside, target_is_directory=True)
+    result = invoke(str(store))
+    assert snapshot(outside.parent) == before
+    assert (store / "7").is_symlink()
+    assert f"left alone (symbolic link, not followed) 7: link: {outside}" in result.output
+    assert "changed 7/" not in result.output
+
+
+def test_a_linked_meta_yaml_stays_a_link_and_its_target_unchanged(store: Path, tmp_path: Path) -> None:
+    run_meta = store / "0" / RUN / "meta.yaml"
+    target = tmp_path / "kept-elsewhere.yaml"
+    target.write_bytes(run_meta.read_bytes())
+    run_meta.unlink()
+    run_meta.symlink_to(target)
+    before = target.read_bytes()
+    result = invoke(str(store))
+    assert run_meta.is_symlink() and os.readlink(run_meta) == str(target)
+    assert target.read_bytes() == before
+    assert f"left alone (symbolic link, not followed) 0/{RUN}/meta.yaml: link: {target}" in result.output
+    # The rest of the store is still fixed.
+    assert meta(store, "0/meta.yaml")["artifact_location"] == (store / "0").as_uri()
+
+
+def test_a_link_swapped_in_after_planning_is_not_written(store: Path, tmp_path: Path) -> None:
+    from mlf_lint.evidence.artifact_paths import apply_fixes, plan_fixes
+
+    plan = plan_fixes(store)
+    run_meta = store / "0" / RUN / "meta.yaml"
+    target = tmp_path / "swapped.yaml"
+    target.write_bytes(run_meta.read_bytes())
+    run_meta.unlink()
+    run_meta.symlink_to(target)
+    failures = dict(apply_fixes(plan))
+    assert "link out of the store" in failures[run_meta]
+    assert run_meta.is_symlink() and target.read_bytes() == (FIXTURE / "0" / RUN / "meta.yaml").read_bytes()

@@ -103,3 +103,93 @@ def test_subprocess_fix(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "benchmark = False" in path.read_text()
+
+
+# --- links, hard links, modes and read-only files (issue 19, item 4) ---------------------------
+
+FIXED = SOURCE.replace("benchmark = True", "benchmark = False")
+
+
+def _project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "setup.py").write_text("", encoding="utf-8")
+    return project
+
+
+def fix(path: Path):  # type: ignore[no-untyped-def]
+    return cli_runner().invoke(check, ["--fix", "--no-cache", str(path)], catch_exceptions=False)
+
+
+def _linked_source(folder: Path, link: Path) -> Path:
+    """``train.py`` written in ``folder``, and ``link`` pointing at it."""
+    folder.mkdir()
+    real = write(folder)
+    link.symlink_to(real)
+    return real
+
+
+def test_fix_writes_a_links_target_and_keeps_the_link(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    link = project / "train_link.py"
+    real = _linked_source(project / "impl", link)
+    (project / ".mlf-lint.toml").write_text('exclude = ["impl"]\n', encoding="utf-8")  # reached by the link only
+    result = fix(project)
+    assert "fixed 1 finding" in result.stderr
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert real.read_text(encoding="utf-8") == FIXED
+
+
+def test_fix_never_follows_a_link_out_of_the_project(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    link = project / "train.py"
+    real = _linked_source(tmp_path / "outside", link)
+    result = fix(project)
+    assert real.read_text(encoding="utf-8") == SOURCE and link.is_symlink()
+    assert "outside" in result.stderr and "not fixed" in result.stderr and "fixed 0 findings" in result.stderr
+
+
+def test_fix_keeps_hard_links_and_the_mode(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    path = write(project)
+    path.chmod(0o750)
+    twin = project / "same_file_other_name.py.txt"
+    twin.hardlink_to(path) if hasattr(twin, "hardlink_to") else path.link_to(twin)
+    fix(path)
+    assert path.read_text(encoding="utf-8") == FIXED
+    assert twin.read_text(encoding="utf-8") == FIXED
+    assert path.stat().st_ino == twin.stat().st_ino and path.stat().st_nlink == 2
+    assert path.stat().st_mode & 0o7777 == 0o750
+
+
+def test_fix_skips_read_only_files_with_a_message(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    path = write(project)
+    path.chmod(0o444)
+    result = fix(path)
+    assert path.read_text(encoding="utf-8") == SOURCE
+    assert path.stat().st_mode & 0o7777 == 0o444
+    assert "train.py: read-only, not fixed" in result.stderr
+    assert "fixed 0 findings" in result.stderr and result.exit_code == 1
+
+
+def test_a_failed_in_place_write_puts_the_file_back(tmp_path: Path, monkeypatch) -> None:  # type: ignore
+    from mlf_lint.fix import textio
+
+    project = _project(tmp_path)
+    path = write(project)
+    twin = project / "twin.txt"
+    twin.hardlink_to(path) if hasattr(twin, "hardlink_to") else path.link_to(twin)
+    real_fsync = textio.os.fsync
+    calls = []
+
+    def full_disk(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(textio.os, "fsync", full_disk)
+    result = fix(path)
+    assert "cannot write (No space left on device)" in result.stderr
+    assert path.read_text(encoding="utf-8") == SOURCE == (project / "twin.txt").read_text(encoding="utf-8")

@@ -72,8 +72,26 @@ def test_info_json_describes_questions_and_files() -> None:
     details = json.loads(result.output)
     assert details["library"] == "xgboost"
     assert {"project_name", "description", "author", "license"} <= set(details["questions"])
-    assert "{{cookiecutter.package_name}}/reproducibility.py" in details["files"]
+    # Paths as create writes them for the default name, never raw template syntax.
+    assert "my_project/reproducibility.py" in details["files"]
     assert ".github/workflows/mlf-lint.yml" in details["files"]
+    assert not [path for path in details["files"] if "{" in path]
+
+
+@pytest.mark.parametrize("handle", HANDLES)
+def test_info_shows_exactly_the_defaults_and_files_create_uses(tmp_path: Path, handle: str) -> None:
+    details = json.loads(run_cli("info", handle, "--format", "json").output)
+    defaults = {key: value[0] if isinstance(value, list) else value for key, value in details["questions"].items()}
+    result = run_cli("create", "-t", handle, "--no-input", "-n", defaults["project_name"], "-o", str(tmp_path),
+                     "--no-lint")
+    assert result.exit_code == 0, result.output
+    project = tmp_path / defaults["project_name"]
+    record = read_record(project)
+    assert record is not None
+    assert record["answers"] == {k: defaults[k] for k in ("project_name", "description", "author", "license")}
+    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'version = "{defaults["version"]}"' in pyproject
+    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()) == details["files"]
 
 
 def test_info_text() -> None:
@@ -231,6 +249,110 @@ def test_generated_project_tests_pass(tmp_path: Path, handle: str) -> None:
     assert " passed" in result.stdout
 
 
+# --- shared template files: one source for what every template carries (issue 18) ---------------
+
+TEMPLATES_ROOT = ROOT / "mlf_lint" / "scaffold" / "templates"
+SHARED = TEMPLATES_ROOT / "_runtime"
+_STUB = re.compile(r'\{\{ mlf_shared_file\("(?P<name>[^"]+)"(?P<args>.*)\) -?\}\}\n?', re.S)
+_ANY_STUB = re.compile(r"\{\{ mlf_\w+\(.*\) -?\}\}\n?", re.S)  # the file is one call to a shared source
+
+
+def _template_sources(handle: str) -> Dict[str, str]:
+    """The template's files, by path inside the project (folder names still unrendered)."""
+    root = TEMPLATES_ROOT / handle / "{{cookiecutter.project_slug}}"
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def test_no_file_is_copied_between_templates() -> None:
+    """Two templates holding the same file is how package-prediction's copy of the XGBoost test
+    drifted (it wrote literal backslashes): what templates share comes from _runtime/ instead."""
+    holders: Dict[str, List[str]] = {}
+    for handle in HANDLES:
+        for rel, text in _template_sources(handle).items():
+            if not _ANY_STUB.fullmatch(text):
+                holders.setdefault(text, []).append(f"{handle}/{rel}")
+    assert [paths for paths in holders.values() if len(paths) > 1] == []
+
+
+def _oracle(answers: Dict[str, str], handle: str) -> "object":
+    """An independent renderer of the stubs: plain Jinja, the shared sources read straight from
+    _runtime/, the library table straight from its YAML; only the `now` tag is mlf-lint's."""
+    from jinja2 import Environment, StrictUndefined, pass_context
+
+    from mlf_lint import __version__
+    from mlf_lint.scaffold.runtime.extension import NowExtension
+
+    libraries = yaml.safe_load((SHARED / "libraries.yaml").read_text(encoding="utf-8"))
+
+    @pass_context
+    def shared(context, name, **values):  # type: ignore[no-untyped-def]
+        text = (SHARED / name).read_text(encoding="utf-8")
+        if not name.endswith(".j2"):
+            return text
+        blocks = context.environment.overlay(trim_blocks=True, lstrip_blocks=True)
+        return blocks.from_string(text).render({**context.get_all(), **values})
+
+    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True, extensions=[NowExtension])
+    env.globals.update(mlf_shared_file=shared, mlf_lint_version=__version__,
+                       mlf_library=lambda name: {"requirements": [], "environment": {}, "pip_first": "",
+                                                 **libraries[name]})
+    env.filters["escape_string"] = lambda value: json.dumps(value, ensure_ascii=False)[1:-1]
+    questions = json.loads((TEMPLATES_ROOT / handle / "cookiecutter.json").read_text(encoding="utf-8"))
+    slug = answers["project_name"].lower()
+    context = {**{k: v for k, v in questions.items() if k.startswith("_")}, "version": questions["version"],
+               "project_slug": slug, "package_name": slug.replace("-", "_"), "_template_handle": handle,
+               **answers}
+    return lambda source: env.from_string(source).render(cookiecutter=context)
+
+
+@pytest.mark.parametrize("license_id", ["Apache-2.0", "Proprietary"])
+@pytest.mark.parametrize("handle", HANDLES)
+def test_generated_files_match_their_shared_source(tmp_path: Path, handle: str, license_id: str) -> None:
+    answers = {"project_name": "demo", "description": 'Says "hi" \\ bye', "author": "Ada Zoë",
+               "license": license_id}
+    project = create(tmp_path, handle, "demo", "--description", answers["description"], "--author",
+                     answers["author"], "--license", license_id)
+    render_stub = _oracle(answers, handle)
+    checked = []
+    for rel, text in _template_sources(handle).items():
+        match = _STUB.fullmatch(text)
+        if not match or rel == PROJECT_RECORD:  # the record gets the template and answers added
+            continue
+        generated = (project / rel.replace("{{cookiecutter.package_name}}", "demo")).read_text(encoding="utf-8")
+        if not match.group("name").endswith(".j2"):
+            assert generated == (SHARED / match.group("name")).read_text(encoding="utf-8"), rel
+        assert generated == render_stub(text), rel
+        checked.append(rel)
+    assert len(checked) >= 15, checked
+    licence = (project / "LICENSE").read_text(encoding="utf-8")
+    ending = "All rights reserved.\n" if license_id == "Proprietary" else f"licenses/{license_id}.html\n"
+    assert licence.endswith(ending)
+
+
+@pytest.mark.parametrize("handle", HANDLES)
+def test_generated_python_strings_hold_no_escaped_newlines(tmp_path: Path, handle: str) -> None:
+    """A backslash-n in a string's value is almost always a doubled escape: package-prediction's test
+    wrote "x,label\\n1,0\\n" (one line with backslashes) and passed only because it hashed it."""
+    import ast
+    import io
+    import tokenize
+
+    project = create(tmp_path, handle)
+    found = []
+    for path in sorted(project.rglob("*.py")):
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            if token.type != tokenize.STRING:
+                continue
+            try:
+                value = ast.literal_eval(token.string)
+            except (ValueError, SyntaxError):
+                continue  # an f-string
+            if isinstance(value, (str, bytes)) and ("\\n" in value if isinstance(value, str) else b"\\n" in value):
+                found.append(f"{path.relative_to(project)}:{token.start[0]}")
+    assert found == []
+
+
 # --- create: lint, prompts, GitHub -----------------------------------------------------------
 
 def test_create_lints_the_new_project_and_prints_next_steps(tmp_path: Path) -> None:
@@ -333,18 +455,61 @@ def _setuptools_builds_pyproject() -> bool:
         return False
 
 
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """mlf-lint built as a regular wheel, once for the packaging tests."""
+    folder = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                             str(ROOT), "-w", str(folder)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (built,) = sorted(folder.glob("mlf_lint-*.whl"))
+    return built
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not _setuptools_builds_pyproject(),
                     reason="the wheel is built without isolation: needs setuptools >= 61 and wheel installed")
-def test_wheel_ships_every_template_file(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                             str(ROOT), "-w", str(tmp_path)], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    (wheel,) = sorted(tmp_path.glob("mlf_lint-*.whl"))
+def test_wheel_ships_every_template_file(wheel: Path) -> None:
     shipped = set(zipfile.ZipFile(wheel).namelist())
     templates_root = ROOT / "mlf_lint" / "scaffold" / "templates"
     expected = {("mlf_lint/scaffold/templates/" + p.relative_to(templates_root).as_posix())
                 for p in templates_root.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert expected - shipped == set()
+    assert not [name for name in shipped if name.endswith(".pyc")]
     assert "mlf_lint/scaffold/runtime/extension.py" in shipped
     assert len([t for t in list_templates() if t.handle in HANDLES]) == 4
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _setuptools_builds_pyproject(),
+                    reason="the wheel is built without isolation: needs setuptools >= 61 and wheel installed")
+def test_regular_wheel_install_creates_projects_without_bytecode(wheel: Path, tmp_path: Path) -> None:
+    """A regular (non-editable) install: pip compiles every .py it installs, the template's
+    files included, and those __pycache__ folders once reached every new project."""
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    target = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--compile", "--target", target,
+                              str(wheel)], capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-3000:]
+    installed_templates = Path(target) / "mlf_lint" / "scaffold" / "templates"
+    assert list(installed_templates.rglob("*.pyc")), "pip compiled nothing: the test would prove nothing"
+    # The dependencies come from this environment; mlf_lint itself only from the fresh install
+    # (an editable install is a .pth hook, which PYTHONPATH entries never run).
+    env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    where = subprocess.run([str(python), "-c", "import mlf_lint; print(mlf_lint.__file__)"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert where.stdout.strip().startswith(target), where.stdout + where.stderr
+    for handle in HANDLES:
+        result = subprocess.run([str(python), "-m", "mlf_lint", "create", "-t", handle, "--no-input", "-n", "demo",
+                                 "-o", str(tmp_path / handle), "--no-lint"], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        project = tmp_path / handle / "demo"
+        assert (project / "demo" / "reproducibility.py").is_file()
+        assert not [p for p in project.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]

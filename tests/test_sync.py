@@ -297,3 +297,17 @@ def test_blacklist_matching() -> None:
     assert sync.is_blacklisted("notebooks/a.ipynb", patterns)
     assert not sync.is_blacklisted("src/README.md", patterns)
     assert not sync.is_blacklisted(PROJECT_RECORD, [PROJECT_RECORD])
+
+
+def test_a_template_version_that_renders_a_broken_file_is_not_committed(env: Dict[str, Path]) -> None:
+    """The post-render check holds for sync too: nothing lands on TEMPLATE (issue 19, item 2)."""
+    clone = env["clone"]
+    files = dict(V1)
+    files["setup.cfg"] = "[metadata\nname = {{ cookiecutter.project_slug }}\nversion = 0.1.0\n"
+    write_template(env["templates"], "1.1.0", files)
+    before = snapshot(clone)
+    result = invoke("sync", str(clone), "--no-pull-request")
+    assert result.exit_code == 2, result.output
+    assert "rendered a setup.cfg that does not parse" in result.output and "Traceback" not in result.output
+    assert not git.branch_exists(clone, sync.TEMPLATE_BRANCH)
+    assert snapshot(clone) == before

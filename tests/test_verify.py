@@ -337,7 +337,67 @@ def test_subprocess_mlflow_metric(tmp_path: Path) -> None:
     assert f"metric loss at step 2: run 1 = {run1[2]}, run 2 = {run2[2]}" in result.stdout
 
 
-def test_interrupt_removes_temporary_folders(tmp_path: Path) -> None:
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped (a killed orphan stays one
+    where no init process reaps it, as in some containers)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def _gone(pids: List[int], deadline: float = 60) -> bool:
+    end = time.monotonic() + deadline
+    while any(_alive(pid) for pid in pids):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _reap(pids: List[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _pids(path: Path) -> List[int]:
+    return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_timeout_kills_the_whole_process_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        result = invoke(["--timeout", "5", "-a", "out", "--", PY, script("spawn_grandchild.py"), "wait"],
+                        tmp_path, monkeypatch)
+        assert result.exit_code == 2 and "timed out after 5 s" in result.output, result.output
+        grandchildren = _pids(tmp_path / "grandchild.pids")
+        assert len(grandchildren) == 1, "the command did not start its grandchild within the timeout"
+        assert _gone(grandchildren), "the grandchild outlived verify"
+    finally:
+        _reap(_pids(tmp_path / "grandchild.pids"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_processes_a_run_leaves_behind_are_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stray worker of run 1 must not still be writing while run 2 runs, nor after verify."""
+    try:
+        result = invoke(["-a", "out", "--", PY, script("spawn_grandchild.py"), "exit"], tmp_path, monkeypatch)
+        assert result.exit_code == 0, result.output
+        grandchildren = _pids(tmp_path / "grandchild.pids")
+        assert len(grandchildren) == 2
+        assert _gone(grandchildren)
+    finally:
+        _reap(_pids(tmp_path / "grandchild.pids"))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_removes_temporary_folders(tmp_path: Path, sig: signal.Signals) -> None:
+    """Deterministic: the signal goes out only once the command has written its pid, and every
+    wait is on an event (with a generous bound for a loaded machine), never on a fixed delay."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     work = tmp_path / "work"
@@ -351,16 +411,28 @@ def test_interrupt_removes_temporary_folders(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while not (work / "started").exists():
-        assert time.monotonic() < deadline and process.poll() is None, "verify never started the command"
-        time.sleep(0.05)
-    assert [p.name for p in sorted(temporary.iterdir())][0].startswith("mlf-lint-verify-")
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
-    assert list(temporary.iterdir()) == []
+    command_pid = None
+    try:
+        deadline = time.monotonic() + 300
+        while not (work / "started").exists():
+            assert process.poll() is None, "verify exited before the command started: " + process.communicate()[1]
+            assert time.monotonic() < deadline, "verify never started the command"
+            time.sleep(0.05)
+        command_pid = int((work / "started").read_text())
+        assert [p.name for p in sorted(temporary.iterdir())][0].startswith("mlf-lint-verify-")
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 130, stderr
+        assert "interrupted" in stderr and "Traceback" not in stderr
+        assert list(temporary.iterdir()) == []
+        if Path("/proc/self/stat").exists():
+            assert _gone([command_pid]), "the command outlived verify"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        if command_pid:
+            _reap([command_pid])
 
 
 def test_unreadable_mlflow_store_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

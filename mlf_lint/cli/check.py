@@ -226,10 +226,9 @@ def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
 
     root = find_root((path or Path(".")).resolve())
     try:
-        config = load_config(root)
+        folder = cache_folder(root, load_config(root).cache_dir, cache_dir)
     except ConfigError as exc:
         fail(str(exc))
-    folder = cache_folder(root, config.cache_dir, cache_dir)
     removed = clean_cache(folder)
     removed = factstore.clean(folder / factstore.STORE_FILE) or removed
     click.echo(f"removed {folder}" if removed else f"no cache at {folder}")

@@ -4,30 +4,35 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import click
 
 from mlf_lint.cli.errors import EXIT_FINDINGS, fail
+from mlf_lint.scaffold.answers import AnswerError, validate_answer
 from mlf_lint.scaffold.create import (
-    DEFAULT_LICENSE, LICENSES, Answers, CreateError, create_project, lint_command, next_steps,
-    resolve_template, validate_name,
+    Answers, CreateError, create_project, lint_command, next_steps, questions, resolve_template,
 )
 from mlf_lint.scaffold import registry
 from mlf_lint.scaffold.registry import TemplateInfo
 
 
-def _prompt_name(default: str) -> str:
+def _prompt(key: str, label: str, default: str, choices: Tuple[str, ...]) -> str:
+    """Ask until the answer passes the same checks as --no-input answers."""
     while True:
-        name = click.prompt("Project name", default=default).strip()
-        problem = validate_name(name)
+        answer = click.prompt(label, default=default,
+                              type=click.Choice(choices) if choices else None).strip()
+        problem = validate_answer(key, answer, choices)
         if not problem:
-            return name
+            return answer
         click.echo(f"  {problem}", err=True)
 
 
-def _prompt_answers(template: Optional[str], name: Optional[str], description: Optional[str],
-                    author: Optional[str], license_id: Optional[str]) -> tuple:
+_LABELS = {"project_name": "Project name", "description": "Description", "author": "Author",
+           "license": "Licence"}
+
+
+def _prompt_answers(template: Optional[str], given: Dict[str, Optional[str]]) -> Tuple[str, Answers]:
     handles = [t.handle for t in registry.list_templates()]
     if not handles:
         fail("no templates are installed")
@@ -35,11 +40,19 @@ def _prompt_answers(template: Optional[str], name: Optional[str], description: O
         for info in registry.list_templates():
             click.echo(f"  {info.handle:<20} {info.description}")
         template = click.prompt("Template", type=click.Choice(handles), default=handles[0])
-    name = name if name and not validate_name(name) else _prompt_name(name or "my-project")
-    description = description or click.prompt("Description", default="A reproducible machine-learning project")
-    author = author or click.prompt("Author", default="Your Name")
-    license_id = license_id or click.prompt("Licence", type=click.Choice(LICENSES), default=DEFAULT_LICENSE)
-    return template, Answers(name=name, description=description, author=author, license=license_id)
+    try:
+        asked = {q.key: q for q in questions(resolve_template(template)) if q.key in _LABELS}
+    except CreateError as error:
+        fail(str(error))
+    answers: Dict[str, Optional[str]] = {}
+    for key, label in _LABELS.items():
+        value, question = given.get(key), asked.get(key)
+        if value is not None and not validate_answer(key, value, question.choices if question else ()):
+            answers[key] = value
+        elif question is not None:
+            answers[key] = _prompt(key, label, value or question.default, question.choices)
+    return template, Answers(name=answers.get("project_name") or "", description=answers.get("description"),
+                             author=answers.get("author"), license=answers.get("license"))
 
 
 def _lint_new_project(project: Path) -> None:
@@ -74,7 +87,8 @@ def _publish(project: Path, org: Optional[str], private: bool) -> None:
 @click.option("-n", "--name", help="Project name: letters, digits, '-' or '_'.")
 @click.option("--description", help="One-line project description.")
 @click.option("--author", help="Author name.")
-@click.option("--license", "license_id", type=click.Choice(LICENSES), help="Licence of the new project.")
+@click.option("--license", "license_id", metavar="SPDX-ID",
+              help="Licence of the new project (the choices: `mlf-lint info TEMPLATE`).")
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Folder in which the project folder is created.")
 @click.option("--no-input", is_flag=True, help="Do not prompt: --template and --name are required.")
@@ -91,10 +105,10 @@ def create(template: Optional[str], name: Optional[str], description: Optional[s
     if no_input:
         if not template or not name:
             fail("--no-input needs --template HANDLE and --name NAME")
-        answers = Answers(name=name, description=description or Answers.description,
-                          author=author or Answers.author, license=license_id or DEFAULT_LICENSE)
+        answers = Answers(name=name, description=description, author=author, license=license_id)
     else:
-        template, answers = _prompt_answers(template, name, description, author, license_id)
+        template, answers = _prompt_answers(template, {"project_name": name, "description": description,
+                                                       "author": author, "license": license_id})
     try:
         info = resolve_template(template)
         project = create_project(template, answers, output_dir)
@@ -111,14 +125,14 @@ def create(template: Optional[str], name: Optional[str], description: Optional[s
 
 
 def _template_details(info: TemplateInfo) -> Dict[str, Any]:
+    from mlf_lint.scaffold.render import RenderError, example_paths
+
     details: Dict[str, Any] = info.to_dict()
-    context_file = info.path / "cookiecutter.json"
-    context = json.loads(context_file.read_text(encoding="utf-8")) if context_file.is_file() else {}
-    details["questions"] = {key: value for key, value in context.items()
-                            if not key.startswith("_") and "{{" not in str(value)}
-    project_root = next(iter(sorted(info.path.glob("{{*}}"))), None)
-    details["files"] = sorted(str(p.relative_to(project_root)) for p in project_root.rglob("*")
-                              if p.is_file()) if project_root else []
+    try:
+        details["questions"] = {q.key: q.to_json() for q in questions(info)}
+        details["files"] = example_paths(info)
+    except (CreateError, RenderError, AnswerError) as error:
+        fail(f"template {info.handle}: {error}")
     return details
 
 
@@ -162,10 +176,13 @@ def info(handle: str, output_format: str) -> None:
     table.add_column("value")
     for key in ("handle", "library", "version", "description"):
         table.add_row(key, str(details[key]))
-    table.add_row("questions", "\n".join(f"{k} (default: {_first(v)})" for k, v in details["questions"].items()))
-    table.add_row("files", "\n".join(details["files"]))
+    table.add_row("questions", "\n".join(_question_line(k, v) for k, v in details["questions"].items()))
+    example = details["questions"].get("project_name", "")
+    table.add_row(f"files (for the name {example})" if example else "files", "\n".join(details["files"]))
     Console().print(table)
 
 
-def _first(value: Any) -> str:
-    return str(value[0]) if isinstance(value, list) and value else str(value)
+def _question_line(key: str, value: Any) -> str:
+    if isinstance(value, list):
+        return f"{key} (default: {value[0]}; one of {', '.join(value)})"
+    return f"{key} (default: {value})"

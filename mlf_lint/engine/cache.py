@@ -10,22 +10,49 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional, Tuple
 
 from mlf_lint import __version__
+from mlf_lint.engine.config import ConfigError
 from mlf_lint.engine.facts import ProjectFacts
 
 CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
-CACHE_FILE = "cache-v5.json"  # v5: the facts moved to the fact store
+CACHE_FILE = "cache-v5.json"  # v5: the facts moved to the fact store (facts.sqlite beside it)
+# Every version of the cache file has been one JSON object whose first key is the stamp; a file
+# that does not start so is not the cache's own and is never deleted.
+_OWN_FILE = re.compile(r"cache-v\d+\.json")
+_OWN_START = b'{"stamp": "'
 
 
 def cache_folder(root: Path, configured: Optional[str] = None, override: Optional[Path] = None) -> Path:
-    """Where the cache of the project at ``root`` lives: ``--cache-dir``, else the config's
-    ``cache-dir``, else CACHE_DIR; a relative folder is relative to the project root."""
-    folder = override or Path(configured or CACHE_DIR)
-    return folder if folder.is_absolute() else root / folder
+    """Where the cache of the project at ``root`` lives: ``--cache-dir`` (the user named it, so it
+    may be anywhere), else the config's ``cache-dir``, else CACHE_DIR; a relative folder is
+    relative to the project root.
+
+    A folder from the config must lie below the project root: a committed config is not the
+    user's say-so to write (and delete cache files) elsewhere. Raises :class:`ConfigError`.
+    """
+    if override is not None:
+        return override if override.is_absolute() else root / override
+    folder = root / (configured or CACHE_DIR)
+    if root.resolve() not in folder.resolve().parents:
+        raise ConfigError(f"cache-dir {configured!r} is not a folder inside the project {root}; a cache "
+                          "outside the project can only be named on the command line (--cache-dir)")
+    return folder
+
+
+def _owned(path: Path) -> bool:
+    """A cache file an older mlf-lint wrote: the name, a regular file, and the start it always had."""
+    if not _OWN_FILE.fullmatch(path.name) or path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(len(_OWN_START)) == _OWN_START
+    except OSError:
+        return False
 
 
 def make_cache_folder(folder: Path) -> bool:
@@ -107,7 +134,7 @@ class Cache:
                 json.dump({"stamp": self.stamp, "files": self.entries}, handle)
             os.replace(tmp, self.path)
             for old in self.folder.glob("cache-v*.json"):  # an older tool version's format
-                if old.name != CACHE_FILE:
+                if old.name != CACHE_FILE and _owned(old):
                     old.unlink()
         except OSError:
             pass  # a read-only tree still gets its findings; only the speed-up is lost

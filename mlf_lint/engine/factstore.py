@@ -102,6 +102,9 @@ class FactStore:
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_symlink():
+            # Never write through a link a project may ship in its cache folder: replace the link.
+            self.path.unlink()
         db = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")   # readers never wait for a writer

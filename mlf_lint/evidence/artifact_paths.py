@@ -6,6 +6,8 @@ the MLflow UI finds no artifacts. Only local locations (``file:`` URIs, or plain
 wrote them) are rewritten, and only when the old path ends in the same ``<experiment>/<run>`` layout
 (anything else was a custom location and is left alone). Remote locations (s3:, http:, ...) are
 reported. A ``meta.yaml`` that does not parse is reported and never written; writes are atomic.
+Symbolic links (an experiment, run or model folder, or a meta.yaml) are reported and never
+followed or replaced: nothing outside the store is read or written.
 """
 
 from __future__ import annotations
@@ -66,20 +68,35 @@ def find_store_root(path: Path) -> Path:
     return path.resolve()
 
 
-def _meta_files(root: Path) -> Iterator[Path]:
+def _link_or_file(path: Path, links: List[Path]) -> Optional[Path]:
+    """``path`` when it is a real file or folder; a symbolic link is noted in ``links`` instead, since
+    following it would read and rewrite files outside the store (and replacing it would turn the
+    link into a copy)."""
+    if path.is_symlink():
+        links.append(path)
+        return None
+    return path
+
+
+def _meta_files(root: Path, links: List[Path]) -> Iterator[Path]:
     """The meta.yaml files of experiments, runs and logged models: artifacts folders are never
-    entered, since a user's artifact may itself be called meta.yaml."""
+    entered, since a user's artifact may itself be called meta.yaml, and links never followed."""
     for base in (root, root / _TRASH):
-        if not base.is_dir():
+        if not base.is_dir() or not _link_or_file(base, links):
             continue
         for experiment in sorted(p for p in base.iterdir() if p.is_dir() and p.name != _TRASH):
-            if not (experiment / "meta.yaml").is_file():
+            if not (experiment / "meta.yaml").is_file() or not _link_or_file(experiment, links):
                 continue
-            yield experiment / "meta.yaml"
+            if _link_or_file(experiment / "meta.yaml", links):
+                yield experiment / "meta.yaml"
             for child in sorted(p for p in experiment.iterdir() if p.is_dir()):
+                if not _link_or_file(child, links):
+                    continue
                 if child.name == "models":
-                    yield from sorted(m / "meta.yaml" for m in child.iterdir() if (m / "meta.yaml").is_file())
-                elif (child / "meta.yaml").is_file():
+                    for model in sorted(m for m in child.iterdir() if (m / "meta.yaml").is_file()):
+                        if _link_or_file(model, links) and _link_or_file(model / "meta.yaml", links):
+                            yield model / "meta.yaml"
+                elif (child / "meta.yaml").is_file() and _link_or_file(child / "meta.yaml", links):
                     yield child / "meta.yaml"
 
 
@@ -105,7 +122,8 @@ def _relocate(value: str, local: Path, owner: Path, root: Path) -> Optional[str]
 
 def plan_fixes(root: Path) -> FixPlan:
     plan = FixPlan(root=root)
-    for meta_file in _meta_files(root):
+    links: List[Path] = []
+    for meta_file in _meta_files(root, links):
         plan.files_scanned += 1
         try:
             data = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
@@ -134,6 +152,8 @@ def plan_fixes(root: Path) -> FixPlan:
                 plan.already_correct += 1
             else:
                 plan.changes.append(LocationChange(meta_file, key, value, new))
+    for link in links:
+        plan.left_alone.append(LeftAlone(link, "link", os.readlink(link), "symbolic link, not followed"))
     return plan
 
 
@@ -154,6 +174,11 @@ def _rewrite(text: str, key: str, new: str) -> str:
         else:
             out.append(line)
     return "".join(out)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """A real file whose folder resolves inside ``root`` (checked again just before writing)."""
+    return not path.is_symlink() and root.resolve() in path.parent.resolve().parents
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -180,6 +205,9 @@ def apply_fixes(plan: FixPlan) -> List[Tuple[Path, str]]:
         by_file.setdefault(change.meta_file, []).append(change)
     failures: List[Tuple[Path, str]] = []
     for meta_file, changes in by_file.items():
+        if not _inside(meta_file, plan.root):
+            failures.append((meta_file, "it or its folder is a link out of the store; not written"))
+            continue
         try:
             text = meta_file.read_text(encoding="utf-8")
             expected = yaml.safe_load(text)

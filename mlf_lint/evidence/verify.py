@@ -9,14 +9,17 @@ case, including Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set
 
 from mlf_lint.evidence.difference import Difference
 from mlf_lint.evidence.exclusions import Exclusions
@@ -136,29 +139,84 @@ def _environment(options: VerifyOptions, store: Path) -> Dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the command starts, so that no interrupt can land between
+    the process existing and verify knowing its id (it would then outlive verify)."""
+    can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    held = {signal.SIGINT, signal.SIGTERM}
+    if can_block:
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        if can_block:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill the command and everything it started: it runs in its own session, so its process
+    group holds its children and grandchildren (data loader workers, a shell's jobs) too."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # the whole group has already exited
+    else:  # pragma: no cover - no process groups (Windows)
+        process.kill()
+    process.wait()
+
+
 def _run_once(options: VerifyOptions, env: Dict[str, str], log: Path) -> Optional[str]:
-    """Run the command once; return None on success or why it failed."""
+    """Run the command once; return None on success or why it failed.
+
+    Whatever way the run ends (exit, timeout, Ctrl-C), processes it left behind are killed, so
+    nothing from one run can still be writing while the next run starts or after verify returns.
+    """
+    process: Optional[subprocess.Popen] = None
     with log.open("wb") as output:
         try:
-            completed = subprocess.run(
-                list(options.command),
-                cwd=options.cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                timeout=options.timeout,
-                check=False,
-            )
+            with _signals_deferred():
+                process = subprocess.Popen(
+                    list(options.command),
+                    cwd=options.cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            returncode = process.wait(timeout=options.timeout)
         except FileNotFoundError:
             return f"command not found: {options.command[0]}"
         except PermissionError:
             return f"command is not executable: {options.command[0]}"
         except subprocess.TimeoutExpired:
             return f"timed out after {options.timeout:g} s"
-    if completed.returncode != 0:
-        return f"exited with status {completed.returncode}"
+        finally:
+            if process is not None:
+                _kill_group(process)
+    if returncode != 0:
+        return f"exited with status {returncode}"
     return None
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``timeout``, a CI runner cancelling the job) ends verify the way Ctrl-C does: the
+    command's process group is killed and the temporary folders removed on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def verify(
@@ -175,7 +233,14 @@ def verify(
     root = options.cwd.resolve()
     artifacts = _resolve_artifacts(options)
     outcome = VerifyOutcome(status=IDENTICAL, runs_completed=0)
-    workspace = Path(tempfile.mkdtemp(prefix="mlf-lint-verify-"))
+    with _terminate_as_interrupt():
+        workspace = Path(tempfile.mkdtemp(prefix="mlf-lint-verify-"))
+        return _verify_runs(options, root, artifacts, outcome, workspace, on_start, on_finish)
+
+
+def _verify_runs(options: VerifyOptions, root: Path, artifacts: List[str], outcome: VerifyOutcome,
+                 workspace: Path, on_start: Optional[RunStarted], on_finish: Optional[RunFinished]
+                 ) -> VerifyOutcome:
     try:
         artifact_files: List[Dict[str, Path]] = []
         mlflow_runs: List[List[MlflowRun]] = []

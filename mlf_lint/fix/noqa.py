@@ -97,7 +97,7 @@ def add_noqa(result: RunResult) -> Tuple[int, List[str]]:
             messages.append(f"{rel}: no noqa added: the result would not parse")
             continue
         try:
-            write_source(path, original, text)
+            write_source(path, original, text, Path(result.root))
         except SourceError as exc:
             messages.append(str(exc))
             continue

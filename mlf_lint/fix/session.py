@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.result import RunResult
@@ -28,6 +28,7 @@ class FileFix:
 class Plan:
     files: List[FileFix] = field(default_factory=list)
     messages: List[str] = field(default_factory=list)
+    root: Optional[Path] = None  # the folder the run was given: no write leads out of it
 
     @property
     def applied(self) -> List[Candidate]:
@@ -57,8 +58,8 @@ def _candidates(text: str, rel: str, findings: List[Finding]) -> Tuple[List[Cand
 
 def plan_fixes(result: RunResult, unsafe: bool) -> Plan:
     """What ``--fix`` would write: the new text of every file with an applicable fix."""
-    plan = Plan()
     root = Path(result.root)
+    plan = Plan(root=root)
     for rel, findings in sorted(_fixable_by_file(result).items()):
         path = root / rel
         try:
@@ -82,7 +83,7 @@ def write_fixes(plan: Plan) -> List[str]:
     problems = []
     for item in plan.files:
         try:
-            write_source(item.path, item.original, item.text)
+            write_source(item.path, item.original, item.text, plan.root)
         except SourceError as exc:
             problems.append(str(exc))
             item.applied = []

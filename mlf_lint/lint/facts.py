@@ -31,13 +31,22 @@ if TYPE_CHECKING:  # the project checks are imported only when project files are
     from mlf_lint.project_checks.model import ProjectFiles
 
 
-def fact_store(root: Path, folder: Path, create: bool = False) -> FactStore:
+def fact_store(root: Path, folder: Optional[Path], create: bool = False) -> FactStore:
     """The fact store of the project at ``root``: in its cache ``folder`` when that exists (or
     ``create``, as the CLI does), else in the user's cache, so editors never write into a project."""
-    if create:
+    if folder is not None and create:
         make_cache_folder(folder)
-    path = folder / STORE_FILE if folder.is_dir() else user_store_path()
+    path = folder / STORE_FILE if folder is not None and folder.is_dir() else user_store_path()
     return FactStore(path, store_stamp(), root)
+
+
+def project_cache_folder(root: Path, config: Config) -> Optional[Path]:
+    """The cache folder the config names for ``root``; None when it names one outside the project
+    (``mlf-lint`` says so; the plugin and the server keep their facts in the user cache then)."""
+    try:
+        return cache_folder(root, config.cache_dir)
+    except ConfigError:
+        return None
 
 
 def project_facts(root: Path, code: Sequence[Code], project_files: Sequence[Path], *,
@@ -134,7 +143,7 @@ def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
     except ConfigError as exc:
         config, problem = Config(), str(exc)
     if code_facts is None:
-        code_facts = CodeFacts(root, fact_store(root, cache_folder(root, config.cache_dir)))
+        code_facts = CodeFacts(root, fact_store(root, project_cache_folder(root, config)))
     code, project_files = discover_root(root, config, code_facts.store)
     targets: Dict[str, str] = {}
     if config.target_version:

@@ -68,6 +68,16 @@ def bump_files(project: Path) -> List[str]:
     return files
 
 
+def project_file(project: Path, name: str, key: str) -> Path:
+    """The file a record entry names, links resolved, refused when it lies outside the project:
+    a committed record is not the user's say-so to edit files elsewhere."""
+    path = (project / name).resolve()
+    if project.resolve() not in path.parents:
+        raise BumpError(f"{PROJECT_RECORD} {key}: {name!r} lies outside the project {project}; "
+                        "bump-version only edits files inside it (nothing was written)")
+    return path
+
+
 def changelog_name(project: Path) -> str:
     section = (read_record(project) or {}).get("bump_version") or {}
     value = section.get("changelog", "CHANGELOG.md") if isinstance(section, dict) else "CHANGELOG.md"
@@ -106,7 +116,7 @@ def image_names(project: Path) -> List[str]:
 def _scan(project: Path) -> Dict[str, List[Occurrence]]:
     scanned: Dict[str, List[Occurrence]] = {}
     for name in bump_files(project):
-        path = project / name
+        path = project_file(project, name, "bump_version.files")
         if not path.is_file():
             raise BumpError(f"{name}: listed in {PROJECT_RECORD} bump_version.files but not found")
         scanned[name] = find_versions(_read(path), name, image_names(project))
@@ -148,8 +158,11 @@ def _scan_lenient(project: Path) -> Dict[str, List[Occurrence]]:
     scanned: Dict[str, List[Occurrence]] = {}
     names = image_names(project)
     for name in bump_files(project):
-        path = project / name
-        scanned[name] = find_versions(_read(path), name, names) if path.is_file() else []
+        try:
+            path = project_file(project, name, "bump_version.files")
+        except BumpError:
+            path = None  # outside the project: never read, reported like a missing file
+        scanned[name] = find_versions(_read(path), name, names) if path and path.is_file() else []
     return scanned
 
 
@@ -225,7 +238,7 @@ def bump(project: Path, new: str, downgrade: bool = False, today: Optional[_dt.d
     writes: Dict[Path, str] = {}
     changed: List[Tuple[str, int]] = []
     for name, occurrences in scanned.items():
-        path = project / name
+        path = project_file(project, name, "bump_version.files")
         text = _read(path)
         for occ in sorted(occurrences, key=lambda o: o.start, reverse=True):
             text = text[:occ.start] + str(target) + text[occ.end:]
@@ -236,7 +249,7 @@ def bump(project: Path, new: str, downgrade: bool = False, today: Optional[_dt.d
     changelog_file: Optional[str] = None
     if changelog:
         name = changelog_name(project)
-        path = project / name
+        path = project_file(project, name, "bump_version.changelog")
         if path.is_file():
             updated = add_changelog_section(_read(path), target, today or _dt.date.today())
             if updated is None:

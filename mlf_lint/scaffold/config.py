@@ -17,14 +17,16 @@ from typing import Dict, Optional, Tuple
 import click
 import yaml
 
+from mlf_lint.scaffold.answers import line_problem
+
 CONFIG_DIR_ENV = "MLF_LINT_CONFIG_DIR"
 TOKEN_ENVS = ("MLF_LINT_GITHUB_TOKEN", "GITHUB_TOKEN")
 CONFIG_FILE = "config.yml"
 TOKEN_FILE = "github-token"
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # fullmatch: `$` would let a final newline in
 # GitHub's own rule: alphanumerics and single inner hyphens, at most 39 characters.
-_GITHUB_USER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_GITHUB_USER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 
 
 class ConfigError(ValueError):
@@ -55,13 +57,14 @@ def token_path() -> Path:
 
 
 def validate(config: UserConfig) -> None:
-    if config.email and not _EMAIL.match(config.email):
+    if config.email and not _EMAIL.fullmatch(config.email):
         raise ConfigError(f"email {config.email!r} is not an e-mail address (expected name@host.tld)")
-    if config.github_user and not _GITHUB_USER.match(config.github_user):
+    if config.github_user and not _GITHUB_USER.fullmatch(config.github_user):
         raise ConfigError(f"github user {config.github_user!r} is not a valid GitHub user name "
                           "(letters, digits and single inner hyphens, at most 39 characters)")
-    if "\n" in config.name:
-        raise ConfigError("name must be a single line")
+    problem = line_problem(config.name)
+    if problem:
+        raise ConfigError(f"name {problem}")
 
 
 def load() -> UserConfig:

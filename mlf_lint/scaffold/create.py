@@ -1,25 +1,18 @@
-"""Create a new project from a template: validate the answers, render, never overwrite."""
+"""Create a new project from a template: check the answers, render, never overwrite, never half-make."""
 from __future__ import annotations
 
-import keyword
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
+from mlf_lint.scaffold import answers as answer_checks
+from mlf_lint.scaffold.answers import AnswerError, Question, validate_name
 from mlf_lint.scaffold.registry import TemplateInfo, get_template, list_templates, nearest_handle
-from mlf_lint.scaffold.render import render
+from mlf_lint.scaffold.render import RenderError, check, plan, write
 
-LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "GPL-3.0-or-later", "Proprietary")
-DEFAULT_LICENSE = "MIT"
-# A name that is a valid distribution name and, with - turned into _, a valid import name.
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*$")
-# Module names a new package must not shadow (sys.stdlib_module_names exists from 3.10 on).
-_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {
-    "random", "test", "typing", "json", "os", "sys", "math", "string", "logging", "types",
-}
-_SHADOWED = frozenset({"torch", "tensorflow", "keras", "xgboost", "numpy", "mlflow", "lightning", "mlf_lint"})
+__all__ = ["Answers", "CreateError", "create_project", "lint_command", "next_steps", "questions",
+           "resolve_template", "validate_name"]
 
 
 class CreateError(Exception):
@@ -28,42 +21,28 @@ class CreateError(Exception):
 
 @dataclass(frozen=True)
 class Answers:
+    """What the user answered; a question left as None takes the template's default."""
+
     name: str
-    description: str = "A reproducible machine-learning project"
-    author: str = "Your Name"
-    license: str = DEFAULT_LICENSE
+    description: Optional[str] = None
+    author: Optional[str] = None
+    license: Optional[str] = None
     extra: Dict[str, str] = field(default_factory=dict)
 
-    def slug(self) -> str:
-        return self.name.lower().replace(" ", "-").replace("_", "-")
-
-    def package(self) -> str:
-        return self.slug().replace("-", "_")
-
-    def to_context(self) -> Dict[str, str]:
-        return {"project_name": self.name, "description": self.description,
-                "author": self.author, "license": self.license, **self.extra}
+    def to_context(self, template: TemplateInfo) -> Dict[str, str]:
+        given = {"project_name": self.name, "description": self.description, "author": self.author,
+                 "license": self.license, **self.extra}
+        defaults = answer_checks.defaults(template.path)
+        return {key: value if value is not None else defaults.get(key, "")
+                for key, value in given.items() if value is not None or key in defaults}
 
 
-def validate_name(name: str) -> str:
-    """Return an error message for a name that cannot be a package name, or "" when it can."""
-    if not name:
-        return "the project name is empty"
-    if not _NAME.match(name):
-        return (f"'{name}' is not a valid package name: use letters, digits, '-' or '_', "
-                "starting with a letter (e.g. my-project)")
-    package = name.lower().replace("-", "_")
-    if keyword.iskeyword(package):
-        return f"'{name}' is a Python keyword and cannot be a package name"
-    if package in _STDLIB or package in _SHADOWED:
-        return f"'{name}' would shadow the module '{package}' that the project imports; pick another name"
-    return ""
-
-
-def validate_license(license_id: str) -> str:
-    if license_id not in LICENSES:
-        return f"unknown licence '{license_id}'; choose one of: {', '.join(LICENSES)}"
-    return ""
+def questions(template: TemplateInfo) -> List[Question]:
+    """The template's questions with the defaults ``create`` uses (``info`` shows the same)."""
+    try:
+        return answer_checks.questions(template.path)
+    except AnswerError as error:
+        raise CreateError(str(error)) from None
 
 
 def resolve_template(handle: str) -> TemplateInfo:
@@ -74,10 +53,6 @@ def resolve_template(handle: str) -> TemplateInfo:
         known = ", ".join(t.handle for t in list_templates()) or "none installed"
         raise CreateError(f"unknown template '{handle}'{hint} (templates: {known})")
     return template
-
-
-def target_folder(answers: Answers, output_dir: Path) -> Path:
-    return output_dir / answers.slug()
 
 
 def check_target(target: Path) -> bool:
@@ -93,21 +68,29 @@ def check_target(target: Path) -> bool:
 
 
 def create_project(handle: str, answers: Answers, output_dir: Path) -> Path:
-    """Validate, render ``handle`` into ``output_dir/<slug>`` and return the new project folder."""
-    for problem in (validate_name(answers.name), validate_license(answers.license)):
-        if problem:
-            raise CreateError(problem)
+    """Check, render ``handle`` into ``output_dir/<slug>`` and return the new project folder.
+
+    Every answer is checked and every file rendered and parsed before the first write; a write
+    that fails midway removes what was written, so there is either a whole project or nothing.
+    """
+    problem = validate_name(answers.name)
+    if problem:
+        raise CreateError(problem)
     template = resolve_template(handle)
     if output_dir.exists() and not output_dir.is_dir():
         raise CreateError(f"output folder {output_dir} is a file")
-    target = target_folder(answers, output_dir)
-    reuse_empty = check_target(target)
-    output_dir.mkdir(parents=True, exist_ok=True)
     try:
-        # overwrite is only ever allowed for an empty folder, so nothing can be lost.
-        return render(template, answers.to_context(), output_dir, overwrite=reuse_empty)
-    except Exception as error:  # cookiecutter raises many types; the user needs one line
-        raise CreateError(f"rendering template '{handle}' failed: {error}") from error
+        rendering = plan(template, answers.to_context(template))
+        check(rendering)
+    except (AnswerError, RenderError) as error:
+        raise CreateError(f"{error}; nothing was written") from None
+    reuse_empty = check_target(output_dir / rendering.folder)
+    try:
+        return write(rendering, output_dir, overwrite_empty=reuse_empty)
+    except (OSError, RenderError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise CreateError(f"cannot write the project into {output_dir} ({reason}); "
+                          "nothing was left behind") from None
 
 
 def next_steps(project: Path, template: TemplateInfo) -> List[str]:

@@ -85,5 +85,5 @@ def read_record(project: Path) -> Optional[Dict[str, Any]]:
     return data if isinstance(data, dict) else None
 
 
-def write_record(project: Path, record: Dict[str, Any]) -> None:
-    (project / PROJECT_RECORD).write_text(yaml.safe_dump(record, sort_keys=True), encoding="utf-8")
+def record_text(record: Dict[str, Any]) -> str:
+    return yaml.safe_dump(record, sort_keys=True, allow_unicode=True)

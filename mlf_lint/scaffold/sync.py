@@ -179,19 +179,42 @@ def _replace_with_render(tree: Path, rendered: Path, patterns: List[str]) -> Non
             continue
         target = tree / relative
         target.parent.mkdir(parents=True, exist_ok=True)
+        # A blacklisted symlink left on TEMPLATE (a branch that may come from the remote) must not
+        # carry a rendered file out of the worktree.
+        if tree.resolve() not in target.parent.resolve().parents and target.parent.resolve() != tree.resolve():
+            raise SyncError(f"{relative}: a folder on the {TEMPLATE_BRANCH} branch links outside the "
+                            "project; sync does not write through it (nothing was changed)")
+        if target.is_symlink():
+            target.unlink()
         shutil.copy2(source, target)
 
 
+def recorded_answers(project: Path, record: Dict[str, Any], template: TemplateInfo) -> Dict[str, Any]:
+    """The recorded answers, refused as a whole when any of them could not come from ``create``:
+    the record is a committed file that anyone with push access can edit, and sync runs in CI
+    with a token (template syntax in an answer used to run as code)."""
+    from mlf_lint.scaffold.answers import AnswerError, check_answers
+
+    answers = dict(record.get("answers") or {})
+    try:
+        check_answers(template.path, answers)
+    except AnswerError as exc:
+        raise SyncError(f"{project / PROJECT_RECORD}: answers: {exc}; fix the recorded answer "
+                        "(nothing was changed)") from None
+    return answers
+
+
 def _render_into(template: TemplateInfo, answers: Dict[str, Any], scratch: Path) -> Path:
-    from mlf_lint.scaffold.render import render
+    from mlf_lint.scaffold.answers import AnswerError
+    from mlf_lint.scaffold.render import RenderError, render
 
     out = scratch / "render"
     out.mkdir()
     try:
         return render(template, answers, out)
-    except Exception as exc:  # cookiecutter raises many types; the user needs one line
+    except (AnswerError, RenderError, OSError) as exc:
         raise SyncError(f"rendering template {template.handle} {template.version} with the recorded "
-                        f"answers failed: {type(exc).__name__}: {exc}") from None
+                        f"answers failed: {exc}") from None
 
 
 def update_template_branch(project: Path, template: TemplateInfo, answers: Dict[str, Any],
@@ -270,16 +293,17 @@ def sync(project: Path, level: Optional[str] = None, base: Optional[str] = None,
     outcome = SyncOutcome(status)
     if not status.update_available:
         return outcome
-    branch = _check_repository(project)
     record = _record(project)
-    patterns = blacklist(record, project)
     template = _installed(status.handle)
+    answers = recorded_answers(project, record, template)
+    branch = _check_repository(project)
+    patterns = blacklist(record, project)
     token = token or github_token()
     progress(f"rendering {status.handle} {status.installed} onto the {TEMPLATE_BRANCH} branch")
     message = (f"Template update: {status.handle} {status.recorded} -> {status.installed}\n\n"
                f"Rendered by `mlf-lint sync` with the answers recorded in {PROJECT_RECORD}.")
-    outcome.committed = update_template_branch(project, template, dict(record.get("answers") or {}),
-                                               patterns, message, token, outcome.notes)
+    outcome.committed = update_template_branch(project, template, answers, patterns, message, token,
+                                               outcome.notes)
     if not outcome.committed:
         outcome.notes.append(f"{TEMPLATE_BRANCH} already holds {status.handle} {status.installed}")
     outcome.template_commit = git.ref_sha(project, f"refs/heads/{TEMPLATE_BRANCH}")

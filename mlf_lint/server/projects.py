@@ -12,12 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Set
 
-from mlf_lint.engine.cache import cache_folder
 from mlf_lint.engine.config import Config, ConfigError, load_config
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import relative
 from mlf_lint.lint.discovery import ROOT_MARKERS, find_root
-from mlf_lint.lint.facts import RootFacts, code_lines_of, fact_store, root_facts
+from mlf_lint.lint.facts import RootFacts, code_lines_of, fact_store, project_cache_folder, root_facts
 from mlf_lint.lint.freshness import CodeFacts
 from mlf_lint.server.settings import Settings
 
@@ -33,7 +32,7 @@ class Project:
             self.problem = f"{exc} (mlf-lint uses its defaults until it is fixed)"
         self.config = settings.apply(config)
         self.enabled: Set[str] = self.config.enabled_codes()
-        self.code_facts = code_facts or CodeFacts(root, fact_store(root, cache_folder(root, config.cache_dir)))
+        self.code_facts = code_facts or CodeFacts(root, fact_store(root, project_cache_folder(root, config)))
         self.state: Optional[RootFacts] = None
 
     def refresh(self, overrides: Mapping[Path, str]) -> RootFacts:

@@ -8,7 +8,7 @@ extension :class:`mlf_lint.scaffold.runtime.extension.RuntimeExtension`, which m
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 from mlf_lint.scaffold.registry import TEMPLATES_DIR
 
@@ -63,8 +63,19 @@ def render_reproducibility_module(library: str) -> str:
 
 
 def shared_file(name: str) -> str:
-    """A file every template carries unchanged (e.g. the dataset module), kept once in ``_runtime/``."""
+    """The source of a file every template carries, kept once in ``_runtime/`` (a ``.j2`` file
+    is rendered with the project's answers: see ``mlf_shared_file`` in the extension)."""
     path = SHARED_DIR / name
     if path.parent != SHARED_DIR or not path.is_file():
         raise ValueError(f"no shared template file {name!r} in {SHARED_DIR}")
     return path.read_text(encoding="utf-8")
+
+
+def library_profile(library: str) -> Dict[str, Any]:
+    """What the shared project files say for ``library``: pins, start-up variables, pip's first step."""
+    import yaml
+
+    profiles = yaml.safe_load((SHARED_DIR / "libraries.yaml").read_text(encoding="utf-8"))
+    if library not in profiles:
+        raise ValueError(f"no library profile {library!r}; expected one of {sorted(profiles)}")
+    return {"requirements": [], "environment": {}, "pip_first": "", **profiles[library]}

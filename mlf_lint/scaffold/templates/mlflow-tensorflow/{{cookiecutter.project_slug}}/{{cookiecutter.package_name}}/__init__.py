@@ -1,2 +1,1 @@
-"""{{ cookiecutter.description }}"""
-__version__ = "{{ cookiecutter.version }}"
+{{ mlf_shared_file("__init__.py.j2") -}}

@@ -14,7 +14,7 @@ from {{cookiecutter.package_name}}.model import ModelError, load_model, predict,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="{{cookiecutter.project_slug}}", description="{{cookiecutter.description}}")
+    parser = argparse.ArgumentParser(prog="{{cookiecutter.project_slug}}", description="{{ cookiecutter.description|escape_string }}")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train the reference model (tracked in MLflow)")
