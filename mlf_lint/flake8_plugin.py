@@ -79,23 +79,27 @@ class Plugin:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         if not self.wanted:
             return
-        from mlf_lint.lint.check import check_source
-
         if self.filename in ("stdin", "-", None):
             path = Path.cwd() / "stdin.py"
         else:
             path = Path(self.filename)
         from mlf_lint.engine.paths import relative
         from mlf_lint.lint.facts import code_lines_of
+        from mlf_lint.lint.known import keep_findings, known_findings, text_digest
 
         source = "".join(self.lines)
         path = path.resolve()
         project = _project(path)
+        rel, digest = relative(path, project.root), text_digest(source)  # type: ignore[attr-defined]
         # Every code runs here; flake8 itself applies --select/--ignore, noqa and the default ignores.
-        findings, _ = check_source(path.as_posix(), source, project.facts, None,  # type: ignore[attr-defined]
-                                   tree=self.tree)  # type: ignore[arg-type]
-        findings += code_lines_of(project.code_lines, relative(path, project.root),  # type: ignore[attr-defined]
-                                  source, path.as_posix(), None)
+        findings = known_findings(project.fact_store, rel, digest, project.facts)  # type: ignore[attr-defined]
+        if findings is None:
+            from mlf_lint.lint.check import check_source
+
+            findings, used = check_source(path.as_posix(), source, project.facts, None,  # type: ignore[attr-defined]
+                                          tree=self.tree)  # type: ignore[arg-type]
+            keep_findings(project.fact_store, rel, digest, findings, used, project.facts)  # type: ignore[attr-defined]
+        findings = [*findings, *code_lines_of(project.code_lines, rel, source, path.as_posix(), None)]
         from mlf_lint.engine.registry import all_rules
 
         rules = all_rules()

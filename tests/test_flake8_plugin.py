@@ -167,3 +167,31 @@ def test_plugin_does_nothing_when_flake8_selects_no_mlf_code(tmp_path: Path) -> 
     options.select = None
     assert _any_selected(options, ["MLF101", "MLF120"]) is True
     assert Plugin.wanted is True
+
+
+def test_plugin_reuses_a_files_findings_while_its_text_and_facts_hold(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+    import time
+
+    project, home = tmp_path / "project", tmp_path / "home"
+    write(project, {"setup.py": "", "train.py": "import torch\ny = torch.gather(x, 0, i)\n"})
+    past = time.time() - 60
+    for path in project.iterdir():
+        os.utime(path, (past, past))
+    env = {**os.environ, "MLF_LINT_CACHE_HOME": str(home)}
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-m", "flake8", "--select", "MLF", "train.py"], cwd=project,
+                              capture_output=True, text=True, timeout=300, env=env).stdout
+    assert "MLF101" in run()
+    with sqlite3.connect(str(home / "facts.sqlite")) as db:
+        [(data,)] = db.execute("SELECT data FROM findings WHERE rel = 'train.py'")
+        kept = json.loads(data)
+        assert kept["facts"] and "torch_deterministic" in kept["facts"]
+        kept["findings"][0]["message"] = "taken from the store"
+        db.execute("UPDATE findings SET data = ? WHERE rel = 'train.py'", (json.dumps(kept),))
+    assert "MLF101 taken from the store" in run()  # the same text and facts: not checked again
+    # A fact the finding consulted changes (deterministic mode elsewhere): checked again.
+    (project / "det.py").write_text("import torch\ntorch.use_deterministic_algorithms(True)\n")
+    assert "MLF101" not in run()

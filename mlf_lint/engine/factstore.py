@@ -8,6 +8,8 @@ A SQLite database holds, per project root,
 - ``facts``: the combined code facts of one exact set of ``(path, digest)`` pairs;
 - ``listings``: which files discovery found, with the ``mtime_ns`` of every folder it walked and
   the stat of every file that steers it (``.gitignore``), so an unchanged tree is not walked again;
+- ``findings``: what the flake8 plugin found in a file, under the digest of its text and of the
+  facts it consulted (the CLI keeps its own in ``cache-v5.json``);
 
 and, shared by every root in the database,
 
@@ -38,7 +40,7 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 from mlf_lint.engine.userdirs import CACHE_HOME_ENV, user_cache_home  # noqa: F401 - re-exported
 
 STORE_FILE = "facts.sqlite"
-FORMAT = "3"
+FORMAT = "4"
 # A file modified this recently may change again within the same mtime tick: its stat is not
 # trusted next time (it is read and hashed again), as git does with "racily clean" entries.
 RACY_NS = 2_000_000_000
@@ -59,9 +61,11 @@ CREATE TABLE IF NOT EXISTS facts (root TEXT NOT NULL, key TEXT NOT NULL, data TE
                                   used INTEGER NOT NULL, PRIMARY KEY (root, key));
 CREATE TABLE IF NOT EXISTS listings (root TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
                                      PRIMARY KEY (root, key));
+CREATE TABLE IF NOT EXISTS findings (root TEXT NOT NULL, rel TEXT NOT NULL, digest TEXT NOT NULL,
+                                     data TEXT NOT NULL, PRIMARY KEY (root, rel));
 """
-_TABLES = ("roots", "files", "summaries", "textual", "facts", "listings")
-_PER_ROOT = ("roots", "files", "facts", "listings")
+_TABLES = ("roots", "files", "summaries", "textual", "facts", "listings", "findings")
+_PER_ROOT = ("roots", "files", "facts", "listings", "findings")
 
 
 def user_store_path() -> Path:
@@ -185,7 +189,21 @@ class FactStore:
             return None
         return found if isinstance(found, dict) else None
 
+    def findings(self, rel: str) -> Optional[Tuple[str, Dict[str, Any]]]:
+        """(digest, data) last kept for a file, or None."""
+        rows = self._rows("SELECT digest, data FROM findings WHERE root = ? AND rel = ?", (self.root, rel))
+        try:
+            return (rows[0][0], json.loads(rows[0][1])) if rows else None
+        except ValueError:
+            return None
+
     # -- writes ----------------------------------------------------------------------------------
+    def put_findings(self, rel: str, digest: str, data: Dict[str, Any]) -> bool:
+        def work(db: sqlite3.Connection, now: int) -> None:
+            db.execute("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?)",
+                       (self.root, rel, digest, json.dumps(data, sort_keys=True)))
+        return self._write(work)
+
     def _write(self, work: Callable[[sqlite3.Connection, int], None]) -> bool:
         """Run ``work(db, now)`` in one transaction; False when it could not be written (busy past
         the timeout, read-only, a full disk: only the speed-up is lost)."""

@@ -93,6 +93,7 @@ class RootFacts:
     project_files: List[Path] = field(default_factory=list)
     targets: Dict[str, str] = field(default_factory=dict)
     store: Optional["ProjectFiles"] = None   # the project files as read for these facts
+    fact_store: Optional[FactStore] = None   # where they are kept
 
     def with_code_facts(self, code: ProjectFacts) -> "RootFacts":
         """The same project with other code facts (an edit in an editor), project files as they were read."""
@@ -157,7 +158,8 @@ def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
     key = _complete_key(code_facts.key, project_files, targets)
     kept = _kept_complete(code_facts.store, key)
     if kept is not None:
-        return RootFacts(root, config, kept[0], kept[1], problem, list(project_files), targets)
+        return RootFacts(root, config, kept[0], kept[1], problem, list(project_files), targets,
+                         fact_store=code_facts.store)
     from mlf_lint.project_checks.model import ProjectFiles
 
     started = time.time_ns()
@@ -165,7 +167,7 @@ def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
     facts = with_project_files(code_part, root, project_files, targets, store)
     lines = code_line_findings(root, facts, project_files, store)
     _keep_complete(code_facts.store, key, facts, lines, store.read(), started)
-    return RootFacts(root, config, facts, lines, problem, list(project_files), targets, store)
+    return RootFacts(root, config, facts, lines, problem, list(project_files), targets, store, code_facts.store)
 
 
 # The complete facts of a root (code facts, project files' env vars and pins, the findings on code
