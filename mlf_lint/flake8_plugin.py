@@ -1,9 +1,10 @@
 """flake8 adapter: ``(tree, filename, lines)`` -> the lint run -> flake8 tuples.
 
-Reports exactly what ``mlf-lint check`` reports for the same file: the same project facts (the
-project root is found from the file), the same rules, and the project-level findings on the file's
-lines (the environment-variable rules, MLF4xx). Findings on project files (environment.yml, ...)
-are the CLI's alone: flake8 only hands plugins Python files.
+Reports exactly what ``mlf-lint check`` reports for the same file: the same facts (the project
+root is found from the file, and the file is judged under the facts of every program of the root
+that reaches it), the same rules, and the project-level findings on the file's lines (the
+environment-variable rules, MLF4xx). Findings on project files (environment.yml, ...) are the
+CLI's alone: flake8 only hands plugins Python files.
 
 The facts come through the fact store: the project's ``.mlf_lint_cache`` when it exists, else the
 user's cache folder (never a new folder in the project), so a warm run reads no unchanged file.
@@ -91,14 +92,14 @@ class Plugin:
         path = path.resolve()
         project = _project(path)
         rel, digest = relative(path, project.root), text_digest(source)  # type: ignore[attr-defined]
+        facts = project.for_file(rel)  # type: ignore[attr-defined]
         # Every code runs here; flake8 itself applies --select/--ignore, noqa and the default ignores.
-        findings = known_findings(project.fact_store, rel, digest, project.facts)  # type: ignore[attr-defined]
+        findings = known_findings(project.fact_store, rel, digest, facts)  # type: ignore[attr-defined]
         if findings is None:
             from mlf_lint.lint.check import check_source
 
-            findings, used = check_source(path.as_posix(), source, project.facts, None,  # type: ignore[attr-defined]
-                                          tree=self.tree)  # type: ignore[arg-type]
-            keep_findings(project.fact_store, rel, digest, findings, used, project.facts)  # type: ignore[attr-defined]
+            findings, used = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore
+            keep_findings(project.fact_store, rel, digest, findings, used, facts)  # type: ignore[attr-defined]
         findings = [*findings, *code_lines_of(project.code_lines, rel, source, path.as_posix(), None)]
         from mlf_lint.engine.registry import all_rules
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import List, Set, Tuple
 
 from mlf_lint.lint.check import check_source
-from mlf_lint.lint.summaries import combine, summarize
+from mlf_lint.lint.programs import build
+from mlf_lint.lint.summaries import summarize
 from mlf_lint.engine.registry import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -42,9 +43,12 @@ def versions(source: str) -> dict:
 
 
 def actual(path: Path, source: str) -> Set[Expectation]:
-    facts = combine({path.name: summarize(source)}, {path.name: source})
-    facts.versions.update(versions(source))
-    findings, _ = check_source(path.name, source, facts, set(all_rules()))
+    """The findings of the file as a project of its own: a program when it has a ``__main__``
+    guard or trains at module level, library code otherwise."""
+    model = build(path.parent, {path.name: summarize(source)}, {path.name: source})
+    for facts in (model.library, *model.facts):
+        facts.versions.update(versions(source))
+    findings, _ = check_source(path.name, source, model.for_file(path.name), set(all_rules()))
     return {(f.line, f.col, f.code) for f in findings}
 
 

@@ -44,7 +44,7 @@ def _store(tmp_path: Path, root: Path) -> FactStore:
 
 
 def _from_scratch(root: Path, overrides: Dict[Path, str] = None):
-    return CodeFacts(root).refresh(_code(root), overrides)
+    return CodeFacts(root).refresh(_code(root), overrides=overrides)
 
 
 @pytest.fixture()
@@ -58,7 +58,7 @@ def test_a_warm_run_reads_and_summarises_nothing(tmp_path: Path, root: Path) -> 
     first = CodeFacts(root, _store(tmp_path, root))
     cold = first.refresh(_code(root))
     assert first.reads == len(FILES) and first.summarised == len(FILES)
-    assert cold == _from_scratch(root) and cold.torch_seeded == [("utils/seed.py", 4)]
+    assert cold == _from_scratch(root) and cold.library.torch_seeded == [("utils/seed.py", 4)]
     warm = CodeFacts(root, _store(tmp_path, root))
     assert warm.refresh(_code(root)) == cold
     assert warm.reads == 0 and warm.summarised == 0
@@ -83,7 +83,7 @@ def test_only_changed_files_are_read_and_facts_stay_exact(tmp_path: Path, root: 
         facts = CodeFacts(root, _store(tmp_path, root))
         assert facts.refresh(_code(root)) == _from_scratch(root), rel
         assert facts.reads == (0 if text is None else 1), rel
-    final = _from_scratch(root)
+    final = _from_scratch(root).library
     assert final.torch_seeded == [("utils/seed.py", 4)] and final.torch_deterministic == []
 
 
@@ -114,7 +114,7 @@ def test_an_editors_text_counts_and_an_edit_looks_at_nothing_else(tmp_path: Path
     # Removing the call of the helper: the facts change, exactly as from scratch.
     unsaved = "import torch\nfrom utils.seed import seed_all\n\ndef main():\n    pass\n\nmain()\n"
     after, changed = code_facts.edit(train, unsaved)
-    assert changed and after.torch_seeded == []
+    assert changed and after.library.torch_seeded == []
     assert after == _from_scratch(root, {train: unsaved})
     assert code_facts.reads == reads  # no file was read for either edit
     assert train.read_text() == FILES["train.py"]

@@ -21,9 +21,11 @@ ALLOWED: Dict[str, Set[str]] = {
     "fix": {"engine", "rules", "project_checks"},
     "scaffold": {"engine"},
     "evidence": {"engine"},
+    "audit": {"engine", "rules", "report"},
     "flake8_plugin": {"engine", "lint"},
     "server": {"engine", "lint", "fix"},
-    "cli": {"engine", "rules", "project_checks", "lint", "report", "fix", "scaffold", "evidence", "server"},
+    "cli": {"engine", "rules", "project_checks", "lint", "report", "fix", "scaffold", "evidence", "audit",
+            "server"},
     "__main__": {"cli"},
     "__init__": set(),
 }
@@ -34,10 +36,23 @@ def _part(path: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else rel.stem
 
 
+# The audit's agent runs inside the audited program (its folder goes on that program's PYTHONPATH),
+# not inside mlf-lint: it imports nothing of the package and ends that program on --max-steps.
+AGENT = PACKAGE / "audit" / "agent"
+
+
 def _modules() -> Iterator[Path]:
     for path in sorted(PACKAGE.rglob("*.py")):
-        if "templates" not in path.relative_to(PACKAGE).parts:
+        if "templates" not in path.relative_to(PACKAGE).parts and AGENT not in path.parents:
             yield path
+
+
+def test_the_audit_agent_imports_nothing_of_the_package() -> None:
+    agents = sorted(AGENT.glob("*.py"))
+    assert agents
+    for path in agents:
+        names = [name for _, name in _imports(ast.parse(path.read_text(encoding="utf-8")))]
+        assert not [n for n in names if n.split(".")[0] == "mlf_lint"], path
 
 
 def _imports(tree: ast.AST) -> Iterator[Tuple[int, str]]:

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
-from mlf_lint.cli.errors import EXIT_FINDINGS, fail, finish
+from mlf_lint.cli.errors import EXIT_FINDINGS, fail, finish, internal_error
 from mlf_lint.cli.fix_flags import FixFlags, fix_options, handle_fix_flags
 from mlf_lint.engine.cache import CACHE_DIR
 from mlf_lint.engine.config import Config, ConfigError, check_codes, load_config
@@ -140,10 +140,7 @@ def check(**params: Any) -> None:
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - the user gets one line, never a traceback
-        if os.environ.get("MLF_LINT_DEBUG"):
-            raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (set MLF_LINT_DEBUG=1 for the traceback "
-             "and please report it)")
+        internal_error(exc)
 
 
 def _configured(options: CheckOptions, root: Path) -> Config:

@@ -6,6 +6,7 @@ LAZY_COMMANDS = {
     "check": "mlf_lint.cli.check:check",
     "clean": "mlf_lint.cli.check:clean",
     "verify": "mlf_lint.cli.evidence:verify",
+    "audit": "mlf_lint.cli.audit:audit",
     "fix-artifact-paths": "mlf_lint.cli.evidence:fix_artifact_paths",
     "rule": "mlf_lint.cli.rules:rule",
     "rules": "mlf_lint.cli.rules:rules",

@@ -4,6 +4,7 @@ Only the ``cli`` package ends the process; the packages below it raise their own
 command turns into one of these."""
 from __future__ import annotations
 
+import os
 import sys
 from typing import NoReturn
 
@@ -20,6 +21,14 @@ def fail(message: str, *, command: str = "", code: int = EXIT_ERROR, tag: str = 
     where = f"mlf-lint {command}" if command else "mlf-lint"
     click.echo(f"{where}: {tag + ': ' if tag else ''}{message}", err=True)
     sys.exit(code)
+
+
+def internal_error(exc: Exception, *, command: str = "") -> NoReturn:
+    """An exception nobody expected: one line, never a traceback (``MLF_LINT_DEBUG=1`` re-raises it)."""
+    if os.environ.get("MLF_LINT_DEBUG"):
+        raise exc
+    fail(f"internal error: {type(exc).__name__}: {exc} (set MLF_LINT_DEBUG=1 for the traceback "
+         "and please report it)", command=command)
 
 
 def finish(code: int) -> NoReturn:

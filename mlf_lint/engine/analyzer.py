@@ -11,26 +11,23 @@ from mlf_lint.engine.evaluate import UNKNOWN, literal
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.rulebase import CodeRule
+from mlf_lint.engine.training import inference_name, off_training_path, opens_no_grad, training_branch
 
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-                     "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 _EXIT_NO_GRAD = object()
+_ENTER_NO_GRAD = object()
 _SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _FIELDS: Dict[type, Tuple[str, ...]] = {}  # pushed below a no-grad region's children; popping it leaves the region
 
 
 def _opens_no_grad(ctx: ModuleContext, node: ast.AST) -> bool:
-    if isinstance(node, (ast.With, ast.AsyncWith)):
-        exprs = [item.context_expr for item in node.items]
-    else:
-        exprs = node.decorator_list  # type: ignore[attr-defined]
-    for expr in exprs:
-        target = expr.func if isinstance(expr, ast.Call) else expr
-        if ctx.imports.resolve(target) in NO_GRAD:
+    """A region where no backward pass runs: no_grad/inference_mode, or a function named for
+    inference or found (by the fact pass) to be called only where no backward pass runs."""
+    if node.__class__ is not ast.With and node.__class__ is not ast.AsyncWith:
+        if inference_name(node.name) or node.name in ctx.quiet_functions:  # type: ignore[attr-defined]
             return True
-    return False
+    return opens_no_grad(ctx.imports.resolve, node)
 
 
 class Dispatch:
@@ -125,14 +122,19 @@ def _visit_assign(ctx: ModuleContext, dispatch: Dispatch, targets: List[ast.AST]
 
 
 def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, dispatch: Dispatch,
-                 enabled: Optional[Set[str]] = None) -> Tuple[List[Finding], Set[str]]:
-    """Findings for one module, and the names of the project facts they depend on."""
+                 enabled: Optional[Set[str]] = None, quiet_functions: Iterable[str] = ()
+                 ) -> Tuple[List[Finding], Set[str]]:
+    """Findings for one module, and the names of the project facts they depend on.
+    ``quiet_functions``: functions of this module that run only where no backward pass runs."""
     ctx = ModuleContext(path, source, tree, facts, enabled)
+    ctx.quiet_functions = frozenset(quiet_functions)
+    ctx.off_training_path = off_training_path(path)
     _prepass(ctx, tree.body)
     Call, Assign, AnnAssign = ast.Call, ast.Assign, ast.AnnAssign
     Import, ImportFrom = ast.Import, ast.ImportFrom
     regions = (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef)
-    exit_marker = _EXIT_NO_GRAD
+    exit_marker, enter_marker = _EXIT_NO_GRAD, _ENTER_NO_GRAD
+    If = ast.If
     AST = ast.AST
     leaves = LEAVES
     stack: List[ast.AST] = list(reversed(tree.body))
@@ -142,10 +144,25 @@ def analyze_tree(tree: ast.Module, path: str, source: str, facts: ProjectFacts, 
         if node is exit_marker:
             ctx.no_grad -= 1
             continue
+        if node is enter_marker:
+            ctx.no_grad += 1
+            continue
         kind = type(node)
         if kind in regions and _opens_no_grad(ctx, node):
             ctx.no_grad += 1
             push(exit_marker)
+        elif kind is If:
+            branch = training_branch(node.test)
+            if branch is not None:
+                # The branch that runs outside training is a region without backward passes.
+                quiet, loud = (node.orelse, node.body) if branch else (node.body, node.orelse)
+                if quiet:
+                    push(exit_marker)
+                    stack.extend(reversed(quiet))
+                    push(enter_marker)
+                stack.extend(reversed(loud))
+                push(node.test)
+                continue
         if kind is Call:
             _visit_call(ctx, dispatch, node)
         elif kind is Assign:

@@ -13,14 +13,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple, Union
 
 from mlf_lint import __version__
 from mlf_lint.engine.config import ConfigError
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.facts import FileFacts, ProjectFacts
 
 CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
-CACHE_FILE = "cache-v5.json"  # v5: the facts moved to the fact store (facts.sqlite beside it)
+CACHE_FILE = "cache-v6.json"  # v6: findings only; what facts are made of is in the fact store beside it
 # Every version of the cache file has been one JSON object whose first key is the stamp; a file
 # that does not start so is not the cache's own and is never deleted.
 _OWN_FILE = re.compile(r"cache-v\d+\.json")
@@ -71,7 +71,12 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def fact_digest(facts: ProjectFacts, name: str) -> str:
+def fact_digest(facts: Union[ProjectFacts, FileFacts], name: str) -> str:
+    if isinstance(facts, FileFacts):
+        # Every group's value, with the programs it holds for and the file's quiet functions.
+        parts = [[list(programs), fact_digest(group, name)] for programs, group in facts.groups]
+        blob = json.dumps([parts, list(facts.quiet_functions)]).encode()
+        return hashlib.blake2b(blob, digest_size=8).hexdigest()
     if name.startswith("versions."):
         value: Any = facts.versions.get(name.split(".", 1)[1])
     elif name.startswith("env_vars."):
@@ -81,7 +86,7 @@ def fact_digest(facts: ProjectFacts, name: str) -> str:
     return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
 
 
-def fact_digests(facts: ProjectFacts, names: Iterable[str]) -> Dict[str, str]:
+def fact_digests(facts: Union[ProjectFacts, FileFacts], names: Iterable[str]) -> Dict[str, str]:
     return {name: fact_digest(facts, name) for name in sorted(names)}
 
 
@@ -105,7 +110,8 @@ class Cache:
         if isinstance(entries, dict):
             self.entries = entries
 
-    def lookup(self, rel: str, digest: str, facts: ProjectFacts) -> Optional[Tuple[list, Optional[str]]]:
+    def lookup(self, rel: str, digest: str, facts: Union[ProjectFacts, FileFacts]
+               ) -> Optional[Tuple[list, Optional[str]]]:
         """The stored findings of an unchanged file, and why it could not be analysed (or None)."""
         entry = self.entries.get(rel)
         if not isinstance(entry, dict) or entry.get("hash") != digest:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, FrozenSet, List, Optional, Set
 
 from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
 from mlf_lint.engine.facts import ProjectFacts
@@ -53,9 +53,14 @@ class ModuleContext:
         self.findings: List[Finding] = []
         self.state: Dict[str, Any] = {}  # per-rule scratch space, keyed by rule name
         self.enabled = enabled
-        # > 0 inside `with torch.no_grad():` / `torch.inference_mode()` blocks and functions
-        # decorated with them: no backward pass can run there.
+        # > 0 where no backward pass can run: `with torch.no_grad():` / `torch.inference_mode()`
+        # blocks and functions decorated with them, the `else:` of `if self.training:`, functions
+        # named for inference/evaluation/post-processing/export and functions only those call
+        # (engine/training.py).
         self.no_grad = 0
+        self.quiet_functions: FrozenSet[str] = frozenset()
+        # The module's path says no backward pass runs in it (tests, data, evaluation, ...).
+        self.off_training_path = False
         self._rules = all_rules()
 
     # -- helpers for rules --------------------------------------------------------------------

@@ -9,7 +9,7 @@ A SQLite database holds, per project root,
 - ``listings``: which files discovery found, with the ``mtime_ns`` of every folder it walked and
   the stat of every file that steers it (``.gitignore``), so an unchanged tree is not walked again;
 - ``findings``: what the flake8 plugin found in a file, under the digest of its text and of the
-  facts it consulted (the CLI keeps its own in ``cache-v5.json``);
+  facts it consulted (the CLI keeps its own in ``cache-v6.json``);
 
 and, shared by every root in the database,
 

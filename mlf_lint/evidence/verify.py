@@ -9,18 +9,16 @@ case, including Ctrl-C.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
+from mlf_lint.engine.processes import kill_group, signals_deferred, terminate_as_interrupt
 from mlf_lint.evidence.difference import Difference
 from mlf_lint.evidence.exclusions import Exclusions
 from mlf_lint.evidence.mlflow_store import (
@@ -139,34 +137,6 @@ def _environment(options: VerifyOptions, store: Path) -> Dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while the command starts, so that no interrupt can land between
-    the process existing and verify knowing its id (it would then outlive verify)."""
-    can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
-    held = {signal.SIGINT, signal.SIGTERM}
-    if can_block:
-        signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        if can_block:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    """Kill the command and everything it started: it runs in its own session, so its process
-    group holds its children and grandchildren (data loader workers, a shell's jobs) too."""
-    if hasattr(os, "killpg"):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass  # the whole group has already exited
-    else:  # pragma: no cover - no process groups (Windows)
-        process.kill()
-    process.wait()
-
-
 def _run_once(options: VerifyOptions, env: Dict[str, str], log: Path) -> Optional[str]:
     """Run the command once; return None on success or why it failed.
 
@@ -176,7 +146,7 @@ def _run_once(options: VerifyOptions, env: Dict[str, str], log: Path) -> Optiona
     process: Optional[subprocess.Popen] = None
     with log.open("wb") as output:
         try:
-            with _signals_deferred():
+            with signals_deferred():
                 process = subprocess.Popen(
                     list(options.command),
                     cwd=options.cwd,
@@ -195,28 +165,10 @@ def _run_once(options: VerifyOptions, env: Dict[str, str], log: Path) -> Optiona
             return f"timed out after {options.timeout:g} s"
         finally:
             if process is not None:
-                _kill_group(process)
+                kill_group(process)
     if returncode != 0:
         return f"exited with status {returncode}"
     return None
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (``timeout``, a CI runner cancelling the job) ends verify the way Ctrl-C does: the
-    command's process group is killed and the temporary folders removed on the way out."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(number: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def verify(
@@ -233,7 +185,7 @@ def verify(
     root = options.cwd.resolve()
     artifacts = _resolve_artifacts(options)
     outcome = VerifyOutcome(status=IDENTICAL, runs_completed=0)
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         workspace = Path(tempfile.mkdtemp(prefix="mlf-lint-verify-"))
         return _verify_runs(options, root, artifacts, outcome, workspace, on_start, on_finish)
 

@@ -24,13 +24,54 @@ ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py", "MLproject", 
 
 
 def find_root(start: Path) -> Path:
-    """The project root of a file or folder: the nearest folder up with a root marker."""
+    """The project root of a file or folder: the nearest folder up with a root marker; without
+    one, the working directory when the file lies under it (the CLI and flake8 both run from the
+    top of the tree they check), else the file's own folder."""
     start = start.resolve()
-    here = start if start.is_dir() else start.parent
-    for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
-            return folder
-    return here
+    return RootFinder().root_of(start if start.is_dir() else start.parent)
+
+
+class RootFinder:
+    """``find_root`` with a memo per folder: each folder is looked at once per run."""
+
+    def __init__(self, tops: Iterable[Path] = (), ceiling: Optional[Path] = None) -> None:
+        self.memo: Dict[Path, Optional[Path]] = {}   # folder -> nearest marked folder at or above it
+        self.cwd = Path.cwd().resolve()
+        # Folders the CLI was asked to check: without a marker or the working directory above a
+        # file, the checked folder holding it is its root (not each folder on its own).
+        self.tops = sorted((p for p in tops if p.is_dir()), key=lambda p: len(p.parts))
+        # The run's own project root: a file below it never belongs to a root above it.
+        self.ceiling = ceiling.resolve() if ceiling is not None else None
+
+    def _marked(self, folder: Path) -> Optional[Path]:
+        chain = []
+        found: Optional[Path] = None
+        for here in (folder, *folder.parents):
+            if here in self.memo:
+                found = self.memo[here]
+                break
+            chain.append(here)
+            if any((here / marker).exists() for marker in ROOT_MARKERS):
+                found = here
+                break
+        for here in chain:
+            self.memo[here] = found if found is not None and (here == found or found in here.parents) else None
+        return found
+
+    def root_of(self, folder: Path) -> Path:
+        marked = self._marked(folder)
+        ceiling = self.ceiling
+        if ceiling is not None and (folder == ceiling or ceiling in folder.parents) and \
+                (marked is None or marked in ceiling.parents):
+            return ceiling
+        if marked is not None:
+            return marked
+        if folder == self.cwd or self.cwd in folder.parents:
+            return self.cwd
+        for top in self.tops:
+            if folder == top or top in folder.parents:
+                return top
+        return folder
 
 
 def is_code(path: Path) -> bool:

@@ -1,19 +1,21 @@
-"""The facts API: what a project does (seeding, deterministic mode, env vars, pinned versions),
-computed one way for the CLI's runner, the flake8 plugin and the language server.
+"""The facts API: what each program of a project does (seeding, deterministic mode, env vars,
+pinned versions), computed one way for the CLI's runner, the flake8 plugin and the language server.
 
-- :func:`project_facts` computes the facts of one project root from its code files (read already,
-  see :mod:`mlf_lint.lint.sources`, or only their paths) and its project files; the code half goes
-  through :class:`~mlf_lint.lint.freshness.CodeFacts`, which reads and summarises only what changed
-  since the fact store last saw the project;
-- :func:`facts_for_root` is the whole pipeline for a caller that has only a root (the flake8
-  plugin, an editor): config, discovery, the fact store, then :func:`project_facts`;
-- :func:`code_line_findings` gives the project-level findings that point at lines of ``.py``
-  files (the environment-variable rules, MLF4xx), so every caller reports them on those files.
+- :func:`program_model` computes the programs of one project root and the facts each file is
+  judged under, from its code files (read already, see :mod:`mlf_lint.lint.sources`, or only their
+  paths) and its project files; the code half goes through
+  :class:`~mlf_lint.lint.freshness.CodeFacts`, which reads and summarises only what changed since
+  the fact store last saw the project;
+- :func:`project_facts` is the root's pooled facts (code no program reaches is judged by them);
+- :func:`root_facts` is the whole pipeline for a caller that has only a root (the flake8 plugin,
+  an editor): config, discovery, the fact store, the model, and the project-level findings on
+  lines of ``.py`` files (the environment-variable rules, MLF4xx), so every caller reports them.
 """
 from __future__ import annotations
 
+import ast
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -21,11 +23,12 @@ from mlf_lint.engine import noqa
 from mlf_lint.engine.cache import cache_folder, content_hash, make_cache_folder
 from mlf_lint.engine.config import Config, ConfigError, load_config
 from mlf_lint.engine.factstore import RACY_NS, STORE_FILE, FactStore, user_store_path
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import file_stat
 from mlf_lint.lint.discovery import discover_root
 from mlf_lint.lint.freshness import Code, CodeFacts, store_stamp
+from mlf_lint.lint.programs import ProgramModel
 
 if TYPE_CHECKING:  # the project checks are imported only when project files are read
     from mlf_lint.project_checks.model import ProjectFiles
@@ -49,45 +52,67 @@ def project_cache_folder(root: Path, config: Config) -> Optional[Path]:
         return None
 
 
-def project_facts(root: Path, code: Sequence[Code], project_files: Sequence[Path], *,
+def program_model(root: Path, code: Sequence[Code], project_files: Sequence[Path], *,
                   code_facts: Optional[CodeFacts] = None, overrides: Optional[Mapping[Path, str]] = None,
                   target_versions: Optional[Mapping[str, str]] = None,
-                  store: Optional[ProjectFiles] = None) -> ProjectFacts:
-    """The facts of the project at ``root``.
+                  trees: Optional[Dict[Path, ast.Module]] = None,
+                  store: Optional["ProjectFiles"] = None) -> ProgramModel:
+    """The programs of the project at ``root`` and the facts each file is judged under.
 
-    ``code``: its code files, read (``SourceFile``) or not (``Path``; ``.py`` files count);
+    ``code``: its code files (``.py`` files and notebooks), read (``SourceFile``) or not (a path);
     ``project_files``: the environment.yml, Dockerfile, workflows ... whose env vars the run sees;
     ``code_facts``: the root's :class:`CodeFacts` (with its fact store) when the caller keeps one,
     else a fresh one without a store; ``overrides``: unsaved text of code files (an editor's);
-    ``target_versions``: ``--target-version`` overrides of the pins; ``store``: the run's project
-    files, so that the checks reuse what was read and parsed here.
+    ``target_versions``: ``--target-version`` overrides of the pins; ``trees``: filled with the
+    trees parsed here, for the analysis to reuse; ``store``: the run's project files, so that the
+    checks reuse what was read and parsed here.
     """
-    facts = (code_facts or CodeFacts(root)).refresh(code, overrides)
-    return with_project_files(facts, root, project_files, target_versions, store)
+    model = (code_facts or CodeFacts(root)).refresh(code, project_files, overrides, trees)
+    return with_project_files(model, root, project_files, target_versions, store)
 
 
-def with_project_files(facts: ProjectFacts, root: Path, project_files: Sequence[Path],
+def with_project_files(model: ProgramModel, root: Path, project_files: Sequence[Path],
                        target_versions: Optional[Mapping[str, str]],
-                       store: Optional["ProjectFiles"] = None) -> ProjectFacts:
-    """Code facts completed with what the project files say: the env vars they set, the pins."""
-    from mlf_lint import project_checks
+                       store: Optional["ProjectFiles"] = None) -> ProgramModel:
+    """A model completed with what the project files say: the env vars they set (for the programs
+    they apply to), the pins."""
+    from mlf_lint.project_checks import collect_env_vars
     from mlf_lint.project_checks.versions import pinned_versions
 
-    for name, places in project_checks.collect_env_vars(root, list(project_files), store).items():
-        facts.env_vars.setdefault(name, []).extend(places)
-    facts.versions.update(pinned_versions(root, store))
-    facts.versions.update(target_versions or {})
-    return facts
+    env = collect_env_vars(root, list(project_files), store)
+    versions = dict(pinned_versions(root, store))
+    versions.update(target_versions or {})
+    for facts in [model.library, *model.facts]:
+        for name, places in env.items():
+            mine = [p for p in places if _runs_under(p[0], facts.programs)]
+            if mine:
+                facts.env_vars.setdefault(name, []).extend(mine)
+        facts.versions.update(versions)
+    return model
+
+
+def _runs_under(project_file: str, programs: Sequence[str]) -> bool:
+    """A project file's environment applies to a program in its folder or below it (a workflow:
+    to every program of the root); the pooled facts (no program) see every project file."""
+    if not programs or project_file.startswith(".github/"):
+        return True
+    folder = project_file.rsplit("/", 1)[0] if "/" in project_file else ""
+    return any(not folder or p.startswith(folder + "/") for p in programs)
+
+
+def project_facts(root: Path, code: Sequence[Code], project_files: Sequence[Path], **kwargs) -> ProjectFacts:
+    """The pooled facts of the project at ``root`` (code reached by no program is judged by them)."""
+    return program_model(root, code, project_files, **kwargs).library
 
 
 @dataclass
 class RootFacts:
-    """Everything a caller with only a root needs: its config, its facts, and the project-level
-    findings on lines of its ``.py`` files (root-relative path -> findings)."""
+    """Everything a caller with only a root needs: its config, its program model, and the
+    project-level findings on lines of its ``.py`` files (root-relative path -> findings)."""
 
     root: Path
     config: Config
-    facts: ProjectFacts
+    model: ProgramModel
     code_lines: Dict[str, List[Finding]] = field(default_factory=dict)
     config_problem: Optional[str] = None
     project_files: List[Path] = field(default_factory=list)
@@ -95,14 +120,22 @@ class RootFacts:
     store: Optional["ProjectFiles"] = None   # the project files as read for these facts
     fact_store: Optional[FactStore] = None   # where they are kept
 
-    def with_code_facts(self, code: ProjectFacts) -> "RootFacts":
-        """The same project with other code facts (an edit in an editor), project files as they were read."""
+    @property
+    def facts(self) -> ProjectFacts:
+        """The root's pooled facts."""
+        return self.model.library
+
+    def for_file(self, rel: str) -> FileFacts:
+        return self.model.for_file(rel)
+
+    def with_code_model(self, model: ProgramModel) -> "RootFacts":
+        """The same project with another code model (an edit in an editor), project files as read."""
         from mlf_lint.project_checks.model import ProjectFiles
 
         store = self.store or ProjectFiles()
-        facts = with_project_files(code, self.root, self.project_files, self.targets, store)
-        lines = code_line_findings(self.root, facts, self.project_files, store)
-        return replace(self, facts=facts, code_lines=lines, store=store)
+        model = with_project_files(model, self.root, self.project_files, self.targets, store)
+        lines = code_line_findings(self.root, model.library, self.project_files, store)
+        return replace(self, model=model, code_lines=lines, store=store)
 
 
 def code_lines_of(lines: Mapping[str, List[Finding]], rel: str, source: str, path: str,
@@ -114,9 +147,10 @@ def code_lines_of(lines: Mapping[str, List[Finding]], rel: str, source: str, pat
 
 
 def code_line_findings(root: Path, facts: ProjectFacts, project_files: Sequence[Path],
-                       store: Optional[ProjectFiles] = None) -> Dict[str, List[Finding]]:
-    """Project-level findings on lines of ``.py`` files (MLF4xx), by root-relative path; as the CLI
-    checks project files only when the project has some, so does this."""
+                       store: Optional["ProjectFiles"] = None) -> Dict[str, List[Finding]]:
+    """Project-level findings on lines of ``.py`` files (MLF4xx), by root-relative path, judged with
+    the root's pooled facts as the CLI's project checks are; as the CLI checks project files only
+    when the project has some, so does this."""
     if not project_files:
         return {}
     from mlf_lint import project_checks
@@ -154,7 +188,7 @@ def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
             targets = parse_target_versions(list(config.target_version))
         except ValueError:
             pass  # `mlf-lint` reports it; here the pins decide
-    code_part = code_facts.refresh(code, overrides)
+    code_model = code_facts.refresh(code, project_files, overrides)
     key = _complete_key(code_facts.key, project_files, targets)
     kept = _kept_complete(code_facts.store, key)
     if kept is not None:
@@ -164,35 +198,36 @@ def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
 
     started = time.time_ns()
     store = ProjectFiles()
-    facts = with_project_files(code_part, root, project_files, targets, store)
-    lines = code_line_findings(root, facts, project_files, store)
-    _keep_complete(code_facts.store, key, facts, lines, store.read(), started)
-    return RootFacts(root, config, facts, lines, problem, list(project_files), targets, store, code_facts.store)
+    model = with_project_files(code_model, root, project_files, targets, store)
+    lines = code_line_findings(root, model.library, project_files, store)
+    _keep_complete(code_facts.store, key, model, lines, store.read(), started)
+    return RootFacts(root, config, model, lines, problem, list(project_files), targets, store, code_facts.store)
 
 
-# The complete facts of a root (code facts, project files' env vars and pins, the findings on code
-# lines) are kept too, with the stat of every project file they were drawn from: a run that finds
-# the code unchanged and those files unchanged takes them whole, without parsing a project file.
+# The complete model of a root (code, project files' env vars and pins, the findings on code lines)
+# is kept too, with the stat of every project file it was drawn from: a run that finds the code
+# unchanged and those files unchanged takes it whole, without parsing a project file.
 def _complete_key(code_key: Optional[str], project_files: Sequence[Path], targets: Mapping[str, str]) -> str:
     inputs = [code_key or "", *map(str, project_files), *(f"{k}={v}" for k, v in sorted(targets.items()))]
     return "complete:" + content_hash("\0".join(inputs).encode("utf-8", "surrogatepass"))
 
 
 def _kept_complete(fact_store_: Optional[FactStore], key: str
-                   ) -> Optional[Tuple[ProjectFacts, Dict[str, List[Finding]]]]:
+                   ) -> Optional[Tuple[ProgramModel, Dict[str, List[Finding]]]]:
     data = fact_store_.code_facts(key) if fact_store_ is not None else None
     if data is None:
         return None
     try:
         if any(file_stat(path) != (tuple(stat) if stat else None) for path, stat in data["inputs"].items()):
             return None
+        model = ProgramModel.from_dict(data["model"])
         lines = {rel: [Finding.from_dict(f) for f in found] for rel, found in data["lines"].items()}
-        return ProjectFacts.from_data(data["facts"]), lines
     except (KeyError, TypeError, ValueError, AttributeError):
         return None  # an entry of another shape: compute
+    return (model, lines) if model is not None else None
 
 
-def _keep_complete(fact_store_: Optional[FactStore], key: str, facts: ProjectFacts,
+def _keep_complete(fact_store_: Optional[FactStore], key: str, model: ProgramModel,
                    lines: Dict[str, List[Finding]], read: Sequence[Path], started: int) -> None:
     if fact_store_ is None:
         return
@@ -200,10 +235,15 @@ def _keep_complete(fact_store_: Optional[FactStore], key: str, facts: ProjectFac
     # A file written since this began (or just before) may not be what was read: keep nothing.
     if any(stat is not None and stat[0] >= started - RACY_NS for stat in inputs.values()):
         return
-    fact_store_.commit(facts=(key, {"facts": asdict(facts), "inputs": inputs,
+    fact_store_.commit(facts=(key, {"model": model.to_dict(), "inputs": inputs,
                                     "lines": {rel: [f.to_dict() for f in found] for rel, found in lines.items()}}))
 
 
+def model_for_root(root: Path) -> ProgramModel:
+    """The program model of the project at ``root`` (see :func:`root_facts`)."""
+    return root_facts(root).model
+
+
 def facts_for_root(root: Path) -> ProjectFacts:
-    """The facts of the project at ``root`` (see :func:`root_facts`)."""
+    """The pooled facts of the project at ``root`` (see :func:`root_facts`)."""
     return root_facts(root).facts

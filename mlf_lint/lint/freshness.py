@@ -1,79 +1,93 @@
-"""The code half of a project's facts, recomputed only where something changed.
+"""The code half of a root's program model, recomputed only where something changed.
 
 A :class:`CodeFacts` belongs to one project root and lives as long as its caller (one CLI run, one
-flake8 process, an editor session). For each ``.py`` file it learns the content digest from the
-fact store's ``(mtime_ns, size)`` index with one ``stat`` (the file is read only when those
-changed), takes the summary of that content from memory or the store (a content is summarised only
-once), and answers from memory or the store which helper names a file that was not parsed calls.
-The combined facts come whole from the store for a known set of contents, are kept when a change
-left every summary (and those answers) as they were, and are otherwise combined again from the
-summaries, never by re-reading unchanged files.
+flake8 process, an editor session). For each code file (``.py`` and notebooks) it learns the
+content digest from the fact store's ``(mtime_ns, size)`` index with one ``stat`` (the file is
+read only when those changed), and takes the summary of that content from memory or the store (a
+content is summarised once). The program model (programs, what each reaches, the facts each file
+is judged under) comes whole from the store for a known set of contents and project files, is kept
+when a change left every summary as it was, and is otherwise built again from the summaries, never
+by re-reading unchanged files.
 
-How summaries are made and combined stays in :mod:`mlf_lint.lint.summaries`; where things are kept
-is :mod:`mlf_lint.engine.factstore`. This module only decides what is fresh.
+How summaries are made and models built stays in :mod:`mlf_lint.lint.summaries` and
+:mod:`mlf_lint.lint.programs`; where things are kept is :mod:`mlf_lint.engine.factstore`. This
+module only decides what is fresh.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple, Union
 
 from mlf_lint import __version__
 from mlf_lint.engine import facts as facts_module
 from mlf_lint.engine.cache import content_hash
 from mlf_lint.engine.factstore import RACY_NS, FactStore, IndexEntry
-from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint.engine.paths import relative
-from mlf_lint.lint import summaries
-from mlf_lint.lint.sources import SourceFile, read_source
+from mlf_lint.engine.paths import file_stat, relative
+from mlf_lint.lint import programs, summaries
+from mlf_lint.lint.programs import ProgramModel
+from mlf_lint.lint.sources import SourceFile, code_text, read_source
 
 Code = Union[SourceFile, Path, str]   # a code file already read, or only its path
+CODE_SUFFIXES = (".py", ".ipynb")
 
 
-def _key(digests: Mapping[str, str]) -> str:
-    """The key of combined facts: exactly which content each file had."""
-    return content_hash(repr(sorted(digests.items())).encode("utf-8", "surrogatepass"))
+def _key(digests: Mapping[str, str], declared: Sequence[Tuple[str, Optional[Tuple[int, int]]]]) -> str:
+    """The key of a model: exactly which content each code file had, and which project files (by
+    stat: they may declare programs) were there."""
+    return content_hash(repr((sorted(digests.items()), list(declared))).encode("utf-8", "surrogatepass"))
 
 
 def store_stamp() -> str:
-    """What every stored entry depends on: the tool version and the code that makes summaries and
-    facts, so a changed summariser never trusts old entries, even within one version."""
+    """What every stored entry depends on: the tool version and the code that makes summaries,
+    models and facts, so a changed summariser never trusts old entries, even within one version."""
     digest = hashlib.blake2b(digest_size=8)
-    for module in (summaries, facts_module):
+    for module in (summaries, programs, facts_module):
         digest.update(Path(str(module.__file__)).read_bytes())
     return f"{__version__}:{digest.hexdigest()}"
 
 
 @dataclass
-class _Combined:
+class _Built:
     digests: Dict[str, str]     # the inputs: rel -> content digest
-    facts: ProjectFacts
-    asked: Set[str]             # the helper names files that were not parsed were asked about
-    key: str = ""               # _key(digests)
+    model: ProgramModel
+    key: str
+    declared: List[Tuple[str, Optional[Tuple[int, int]]]]   # and the project files, by stat
 
 
 class CodeFacts:
-    def __init__(self, root: Path, store: Optional[FactStore] = None) -> None:
+    def __init__(self, root: Path, store: Optional[FactStore] = None,
+                 memo: Optional[MutableMapping[str, Dict]] = None) -> None:
+        """``memo``: summaries by digest shared with other roots of one run (a file under nested
+        roots is summarised once)."""
         self.root = root
         self.store = store
         self.index: Dict[str, IndexEntry] = store.index() if store is not None else {}
         self.paths: Dict[str, str] = {}                   # rel -> absolute path
         self.texts: Dict[str, Tuple[str, str]] = {}       # rel -> (digest, text) held in memory
-        self.summaries: Dict[str, Dict] = {}              # digest -> summary
-        self.textual: Dict[str, Dict[str, bool]] = {}     # digest -> {helper name: called?}
-        self.last: Optional[_Combined] = None
+        self.summaries: MutableMapping[str, Dict] = memo if memo is not None else {}
+        self.last: Optional[_Built] = None
+        self.declared: List[Tuple[str, Optional[Tuple[int, int]]]] = []
+        self.project_files: List[Path] = []
         self._new_summaries: Dict[str, Dict] = {}
-        self._new_textual: Set[str] = set()
-        self._unsure = False
         self.reads = 0           # files read, and contents summarised (what tests check is not done)
         self.summarised = 0
 
+    @property
+    def key(self) -> Optional[str]:
+        """The key of the last model (exactly which content each file had), if any."""
+        return self.last.key if self.last is not None else None
+
     # -- which content each file has -------------------------------------------------------------
-    def refresh(self, code: Sequence[Code], overrides: Optional[Mapping[Path, str]] = None) -> ProjectFacts:
-        """The code facts of these files; ``overrides``: the unsaved text of some (an editor's)."""
+    def refresh(self, code: Sequence[Code], project_files: Sequence[Path] = (),
+                overrides: Optional[Mapping[Path, str]] = None,
+                trees: Optional[Dict[Path, ast.Module]] = None) -> ProgramModel:
+        """The model of these code files and project files; ``overrides``: the unsaved text of some
+        (an editor's); ``trees``: filled with the trees parsed here, for the analysis to reuse."""
         unsaved = {str(path): text for path, text in (overrides or {}).items()}
         now = time.time_ns()
         digests: Dict[str, str] = {}
@@ -82,7 +96,7 @@ class CodeFacts:
         for item in code:
             path = item.path if isinstance(item, SourceFile) else item
             full = str(path)
-            if not full.endswith(".py"):
+            if not full.endswith(CODE_SUFFIXES):
                 continue
             # relative(), on strings: this runs for every file of the project on every run
             rel = full[len(prefix):].replace(os.sep, "/") if full.startswith(prefix) else \
@@ -97,36 +111,29 @@ class CodeFacts:
             if entry is not None:
                 index[rel] = entry
                 digests[rel] = entry[2]
-        facts = self._combined(digests, index)
+        self.project_files = list(project_files)
+        self.declared = sorted((relative(p, self.root), file_stat(str(p))) for p in project_files)
+        model = self._model(digests, index, trees)
         # Only an editor's texts are worth holding on to; a file read from disk is read again in the
-        # rare case its text is needed later (a new helper name to look for).
+        # rare case its text is needed later.
         self.texts = {rel: held for rel, held in self.texts.items() if self.paths.get(rel) in unsaved}
-        return _copy(facts)
+        return _copy(model)
 
-    @property
-    def key(self) -> Optional[str]:
-        """The key of the last combined facts (exactly which content each file had), if any."""
-        if self.last is None:
-            return None
-        if not self.last.key:
-            self.last.key = _key(self.last.digests)
-        return self.last.key
-
-    def edit(self, path: Path, text: str) -> Tuple[ProjectFacts, bool]:
-        """The code facts with one file's text replaced (an editor's unsaved change), without looking
-        at any other file; and whether they differ from the last ones. Needs a ``refresh`` first."""
+    def edit(self, path: Path, text: str) -> Tuple[ProgramModel, bool]:
+        """The model with one file's text replaced (an editor's unsaved change), without looking at
+        any other file; and whether it differs from the last one. Needs a ``refresh`` first."""
         if self.last is None:
             raise RuntimeError("CodeFacts.edit before refresh")
-        before = self.last.facts
+        before = self.last.model
         rel = relative(path, self.root)
         self.paths[rel] = str(path)
         digests = dict(self.last.digests)
         digests[rel] = self._hold(rel, text)
-        facts = self._combined(digests, dict(self.index))
-        return _copy(facts), facts is not before
+        model = self._model(digests, dict(self.index), None)
+        return _copy(model), model is not before
 
     def _hold(self, rel: str, text: str) -> str:
-        digest = content_hash(text.encode("utf-8"))
+        digest = content_hash(text.encode("utf-8", "surrogatepass"))
         self.texts[rel] = (digest, text)
         return digest
 
@@ -169,47 +176,35 @@ class CodeFacts:
         self.texts[rel] = (digest, source.text or "")
         return source.text
 
-    # -- summaries, helper calls, combined facts -------------------------------------------------
-    def _combined(self, digests: Dict[str, str], index: Dict[str, IndexEntry]) -> ProjectFacts:
-        if self.last is not None and self.last.digests == digests:
+    # -- summaries and the model -----------------------------------------------------------------
+    def _model(self, digests: Dict[str, str], index: Dict[str, IndexEntry],
+               trees: Optional[Dict[Path, ast.Module]]) -> ProgramModel:
+        racy = any(stat is not None and stat[0] >= time.time_ns() - RACY_NS for _, stat in self.declared)
+        key = _key(digests, self.declared)
+        if self.last is not None and self.last.key == key:
             self._commit(index)
-            return self.last.facts
-        key = _key(digests)
-        stored = self.store.code_facts(key) if self.store is not None else None
-        if stored is not None:
-            try:
-                self.last = _Combined(dict(digests), ProjectFacts.from_data(stored), set(), key)
-            except (TypeError, ValueError):
-                pass  # a damaged entry: combine again
-            else:
-                self._commit(index)
-                return self.last.facts
-        by_rel = self._summaries(digests, index)
+            return self.last.model
+        stored = self.store.code_facts(key) if self.store is not None and not racy else None
+        model = ProgramModel.from_dict(stored) if stored is not None else None
+        if model is not None:
+            self.last = _Built(dict(digests), model, key, list(self.declared))
+            self._commit(index)
+            return model
+        found = self._summaries(digests, index, trees)
+        key = _key(digests, self.declared)  # a file that changed while this ran has its new digest
         if self._still_holds(digests):
-            # The same facts as before (an edit inside a function, say): nothing new to keep.
+            # The same model as before (an edit inside a function, say): nothing new to keep.
             self.last.digests, self.last.key = dict(digests), key  # type: ignore[union-attr]
             self._commit(index)
-            return self.last.facts  # type: ignore[union-attr]
-        asked: Set[str] = set()
+            return self.last.model  # type: ignore[union-attr]
+        # The texts are not needed: a file that was not parsed has the names it calls in its summary.
+        model = programs.build(self.root, found, {}, self.project_files)
+        self.last = _Built(dict(digests), model, key, list(self.declared))
+        self._commit(index, None if racy else (key, model.to_dict()))
+        return model
 
-        def calls_of(rel: str, names: Set[str]) -> Set[str]:
-            asked.update(names)
-            return self._calls_of(rel, digests[rel], names)
-        self._unsure = False
-        if self.store is not None:  # the memoised answers of every file not parsed, in one query
-            unparsed = {d for rel, d in digests.items() if not summaries.is_parsed(by_rel[rel])}
-            self.textual.update(self.store.textual(unparsed - self.textual.keys()))
-        facts = summaries.combine(by_rel, calls_of)
-        if self._unsure:  # a file changed under this run: these facts are not kept for its digests
-            self.last = None
-            self._new_textual = set()
-            self._commit(index)
-            return facts
-        self.last = _Combined(dict(digests), facts, asked, key)
-        self._commit(index, (key, asdict(facts)))
-        return facts
-
-    def _summaries(self, digests: Dict[str, str], index: Dict[str, IndexEntry]) -> Dict[str, Dict]:
+    def _summaries(self, digests: Dict[str, str], index: Dict[str, IndexEntry],
+                   trees: Optional[Dict[Path, ast.Module]]) -> Dict[str, Dict]:
         """Each file's summary; a file whose content changed since its stat was taken is read again,
         and ``digests`` and ``index`` follow the content actually summarised."""
         missing = {d for d in digests.values() if d not in self.summaries}
@@ -231,60 +226,46 @@ class CodeFacts:
                     text = self.texts[rel][1]
                 summary = self.summaries.get(digest)
                 if summary is None:
-                    summary = self.summaries[digest] = self._new_summaries[digest] = summaries.summarize(text)
-                    self.summarised += 1
+                    summary = self.summaries[digest] = self._new_summaries[digest] = \
+                        self._summarise(rel, text, trees)
             by_rel[rel] = summary
         return by_rel
 
-    def _calls_of(self, rel: str, digest: str, names: Set[str]) -> Set[str]:
-        known = self.textual.get(digest)
-        if known is None and self.store is not None:
-            known = self.store.textual([digest]).get(digest)
-        known = self.textual[digest] = dict(known or {})
-        missing = names - known.keys()
-        if missing:
-            text = self._text(rel, digest)
-            if text is None:  # changed on disk since its stat: answer, but remember nothing of this run
-                self._unsure = True
-                return summaries.textual_calls(self.texts.get(rel, ("", ""))[1], names)
-            called = summaries.textual_calls(text, missing)
-            known.update({name: name in called for name in missing})
-            self._new_textual.add(digest)
-        return {name for name in names if known[name]}
+    def _summarise(self, rel: str, text: str, trees: Optional[Dict[Path, ast.Module]]) -> Dict:
+        self.summarised += 1
+        code = code_text(rel, text)
+        tree = None
+        if trees is not None and rel.endswith(".py") and summaries.wants_tree(code):
+            try:  # parsed once: the analysis of this file reuses the tree
+                tree = trees[Path(self.paths[rel])] = ast.parse(code)
+            except (SyntaxError, ValueError):
+                tree = None
+        return summaries.summarize(code, tree)
 
     def _still_holds(self, digests: Mapping[str, str]) -> bool:
-        """Whether the last combined facts hold for these contents: the same files, and each changed
-        one has the summary of the content it replaced and calls the same helper names."""
+        """Whether the last model holds for these contents: the same files and project files, and
+        each changed file has the summary of the content it replaced (a model is built from
+        summaries alone)."""
         last = self.last
-        if last is None or last.digests.keys() != digests.keys():
+        if last is None or last.digests.keys() != digests.keys() or last.declared != self.declared:
             return False
-        for rel, digest in digests.items():
-            before = last.digests[rel]
-            if before == digest:
-                continue
-            if self.summaries.get(before) != self.summaries[digest]:
-                return False
-            if not summaries.is_parsed(self.summaries[digest]) and last.asked:
-                if self._calls_of(rel, before, last.asked) != self._calls_of(rel, digest, last.asked):
-                    return False
-        return True
+        return all(before == digests[rel] or self.summaries.get(before) == self.summaries.get(digests[rel])
+                   for rel, before in last.digests.items())
 
-    def _commit(self, index: Dict[str, IndexEntry], facts: Optional[Tuple[str, Dict]] = None) -> None:
+    def _commit(self, index: Dict[str, IndexEntry], model: Optional[Tuple[str, Dict]] = None) -> None:
         changed = index != self.index
         self.index = index
         if self.store is None:
             return
-        textual = {d: self.textual[d] for d in self._new_textual}
-        if changed or self._new_summaries or textual or facts:
+        if changed or self._new_summaries or model:
             live = [held[0] for held in self.texts.values()]
-            self.store.commit(index=index if changed else None, summaries=self._new_summaries,
-                              textual=textual, facts=facts, live=live)
-        self._new_summaries, self._new_textual = {}, set()
+            self.store.commit(index=index if changed else None, summaries=self._new_summaries, facts=model,
+                              live=live)
+        self._new_summaries = {}
 
 
-def _copy(facts: ProjectFacts) -> ProjectFacts:
-    """A copy the caller may complete (env vars, versions) without touching what is kept here
-    (places are tuples: copying the lists and dicts that hold them is enough)."""
-    return ProjectFacts(**{name: list(value) if isinstance(value, list) else
-                           {key: list(v) if isinstance(v, list) else v for key, v in value.items()}
-                           for name, value in vars(facts).items()})
+def _copy(model: ProgramModel) -> ProgramModel:
+    """A copy the caller may complete (env vars, versions) without touching what is kept here."""
+    copied = ProgramModel.from_dict(model.to_dict())
+    assert copied is not None
+    return copied

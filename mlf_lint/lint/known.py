@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Union
 
 from mlf_lint.engine.cache import content_hash, fact_digest, fact_digests
 from mlf_lint.engine.factstore import FactStore
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.finding import Finding
 
 
@@ -32,7 +32,8 @@ def tool_stamp() -> str:
     return content_hash("\n".join(seen).encode("utf-8", "surrogatepass"))
 
 
-def known_findings(store: Optional[FactStore], rel: str, digest: str, facts: ProjectFacts) -> Optional[List[Finding]]:
+def known_findings(store: Optional[FactStore], rel: str, digest: str,
+                   facts: Union[ProjectFacts, FileFacts]) -> Optional[List[Finding]]:
     """The findings kept for this file's text, if the facts they consulted are unchanged."""
     kept = store.findings(rel) if store is not None else None
     if kept is None or kept[0] != digest:
@@ -49,7 +50,7 @@ def known_findings(store: Optional[FactStore], rel: str, digest: str, facts: Pro
 
 
 def keep_findings(store: Optional[FactStore], rel: str, digest: str, findings: List[Finding],
-                  used: Set[str], facts: ProjectFacts) -> None:
+                  used: Set[str], facts: Union[ProjectFacts, FileFacts]) -> None:
     if store is not None:
         store.put_findings(rel, digest, {"findings": [f.to_dict() for f in findings], "tool": tool_stamp(),
                                          "facts": fact_digests(facts, used)})

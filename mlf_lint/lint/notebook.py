@@ -13,10 +13,10 @@ import ast
 import copy
 import re
 from dataclasses import replace
-from typing import List, Optional, Set, Tuple
+from typing import List, Optional, Set, Tuple, Union
 
 from mlf_lint.engine import notebook as reader
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.lint import summaries
 from mlf_lint.lint.check import SYNTAX_ERROR, FileAnalysis, check_source
@@ -53,14 +53,14 @@ def _parses(text: str) -> Optional[SyntaxError]:
     return None
 
 
-def check_notebook(rel: str, text: str, facts: ProjectFacts,
+def check_notebook(rel: str, text: str, facts: Union[ProjectFacts, FileFacts],
                    enabled: Optional[Set[str]] = None) -> Tuple[List[Finding], Set[str]]:
     """Findings in one notebook, each with ``cell`` and a line inside that cell."""
     analysis = analyse_notebook(rel, text, facts, enabled)
     return analysis.findings, analysis.used
 
 
-def analyse_notebook(rel: str, text: str, facts: ProjectFacts,
+def analyse_notebook(rel: str, text: str, facts: Union[ProjectFacts, FileFacts],
                      enabled: Optional[Set[str]] = None) -> FileAnalysis:
     """One notebook, analysed; a broken cell (or a file that is no notebook) is its failure."""
     def wanted(code: str) -> bool:
@@ -103,7 +103,9 @@ def analyse_notebook(rel: str, text: str, facts: ProjectFacts,
         starts.append(len(module))
         module.extend(lines)
     text = "\n".join(module) + "\n"
-    found, used = check_source(rel, text, with_own_facts(rel, text, facts), enabled)
+    # A notebook is a program: facts from the program model already include its own cells.
+    own = facts if isinstance(facts, FileFacts) else with_own_facts(rel, text, facts)
+    found, used = check_source(rel, text, own, enabled)
     for finding in found:
         findings.append(_to_cell(finding, starts, blocks))
     findings.sort(key=Finding.sort_key)
@@ -111,8 +113,8 @@ def analyse_notebook(rel: str, text: str, facts: ProjectFacts,
 
 
 def with_own_facts(rel: str, text: str, facts: ProjectFacts) -> ProjectFacts:
-    """The project facts plus what the notebook itself does: a notebook that seeds TensorFlow in
-    its first cell is seeded, even though the project pass reads only .py files."""
+    """Pooled project facts plus what the notebook itself does (a notebook checked without a
+    program model: a notebook that seeds TensorFlow in its first cell is seeded)."""
     own = summaries.combine({rel: summaries.summarize(text)}, {rel: text})
     merged = copy.deepcopy(facts)
     for name, value in vars(own).items():

@@ -2,6 +2,7 @@
 cache), check project files, apply per-file ignores, and return findings in a stable order."""
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -12,14 +13,15 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 from mlf_lint import project_checks
 from mlf_lint.engine.cache import Cache, cache_folder, fact_digests
 from mlf_lint.engine.config import Config
-from mlf_lint.engine.facts import ProjectFacts
+from mlf_lint.engine.facts import FileFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import relative
 from mlf_lint.engine.result import RunResult
 from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source
-from mlf_lint.lint.discovery import discover, discover_root, find_root, is_code
-from mlf_lint.lint.facts import code_line_findings, code_lines_of, fact_store, project_facts
+from mlf_lint.lint.discovery import RootFinder, discover, discover_root, is_code
+from mlf_lint.lint.facts import code_line_findings, code_lines_of, fact_store, program_model
 from mlf_lint.lint.freshness import Code, CodeFacts
+from mlf_lint.lint.programs import ProgramModel
 from mlf_lint.lint.sources import SourceFile, read_source
 from mlf_lint.project_checks.model import ProjectFiles
 
@@ -43,24 +45,29 @@ class Options:
 _WORKER: Dict[str, object] = {}
 
 
-def _init_worker(facts: List[ProjectFacts], enabled: Set[str]) -> None:
+def _init_worker(facts: List[FileFacts], enabled: Set[str]) -> None:
     _WORKER["facts"] = facts
     _WORKER["enabled"] = enabled
 
 
-def _analyse(item: Tuple[str, str, int]) -> Tuple[str, List[dict], List[str], Optional[str]]:
-    rel, text, index = item
+# Trees the fact pass parsed, by file path: forked workers inherit them, so no file is parsed twice.
+_TREES: Dict[Path, ast.Module] = {}
+
+
+def _analyse(item: Tuple[str, str, int, Path]) -> Tuple[str, List[dict], List[str], Optional[str]]:
+    rel, text, index, path = item
     facts = _WORKER["facts"][index]  # type: ignore[index]
-    analysis = _analyse_text(rel, text, facts, _WORKER["enabled"])  # type: ignore[arg-type]
+    analysis = _analyse_text(rel, text, facts, _WORKER["enabled"], path)  # type: ignore[arg-type]
     return rel, [f.to_dict() for f in analysis.findings], sorted(analysis.used), analysis.failure
 
 
-def _analyse_text(rel: str, text: str, facts: ProjectFacts, enabled: Set[str]) -> FileAnalysis:
+def _analyse_text(rel: str, text: str, facts: FileFacts, enabled: Set[str],
+                  path: Optional[Path] = None) -> FileAnalysis:
     if rel.endswith(".ipynb"):
         from mlf_lint.lint.notebook import analyse_notebook
 
         return analyse_notebook(rel, text, facts, enabled)
-    return analyse_source(rel, text, facts, enabled)
+    return analyse_source(rel, text, facts, enabled, tree=_TREES.pop(path, None) if path else None)
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -68,36 +75,42 @@ def _under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _project_facts(options: Options, sources: List[SourceFile], project_files: List[Path],
-                   folder: Optional[Path], store: ProjectFiles
-                   ) -> Tuple[Dict[Path, ProjectFacts], Dict[Path, Path], Dict[Path, List[Path]]]:
-    """Facts per project root, each root's project files, and each file's root. A file's root is
-    found from the file (as the flake8 plugin does), and a root's facts come from every code file
-    under it, also those outside the checked paths (not read unless they changed since the fact
-    store in ``folder`` saw them; no store: ``--no-cache``)."""
+def _models(options: Options, sources: List[SourceFile], project_files: List[Path], folder: Optional[Path],
+            store: ProjectFiles) -> Tuple[Dict[Path, ProgramModel], Dict[Path, Path], Dict[Path, List[Path]]]:
+    """The program model of every root, each file's root (code and project files alike), and each
+    root's project files (also those outside the checked paths).
+
+    Each file's root is found from the file (as the flake8 plugin does), in one pass with a memo
+    per folder; a root's model comes from every code file under it, also those outside the checked
+    paths (not read unless they changed since the fact store in ``folder`` saw them; no store:
+    ``--no-cache``). Each file is summarised once per run (summaries are keyed by content)."""
     config = options.config
-    roots: Dict[Path, Path] = {}   # folder -> project root (memo)
+    finder = RootFinder((p.resolve() for p in options.paths), options.root)
     file_root: Dict[Path, Path] = {}
-    for src in sources:
-        parent = src.path.parent
-        if parent not in roots:
-            roots[parent] = find_root(parent)
-        file_root[src.path] = roots[parent]
-    by_root: Dict[Path, ProjectFacts] = {}
-    files_of: Dict[Path, List[Path]] = {}
+    for path in [*(src.path for src in sources), *project_files]:
+        file_root[path] = finder.root_of(path.parent)
+    roots = sorted(set(file_root.values()))
+    root_set = set(roots)
+    pools: Dict[Path, List[Code]] = {root: [] for root in roots}
+    for src in sources:  # every root above a file sees it (nested roots: the outer one too)
+        for parent in (src.path.parent, *src.path.parent.parents):
+            if parent in root_set:
+                pools[parent].append(src)
     checked = [p.resolve() for p in options.paths]
-    known = {src.path: src for src in sources}
-    for root in sorted(set(file_root.values())):
-        pool: List[Code] = [src for path, src in known.items() if _under(path, root)]
+    known = {str(src.path) for src in sources}
+    by_root: Dict[Path, ProgramModel] = {}
+    files_of: Dict[Path, List[Path]] = {}
+    memo: Dict[str, dict] = {}   # summaries by digest, shared by the run's roots
+    for root in roots:
+        pool = pools[root]
         root_project_files = [p for p in project_files if _under(p, root)]
-        code_facts = CodeFacts(root, fact_store(root, folder, create=True) if folder is not None else None)
+        code_facts = CodeFacts(root, fact_store(root, folder, create=True) if folder is not None else None, memo)
         if not any(_under(root, p) for p in checked if p.is_dir()):
             code, found = discover_root(root, config, code_facts.store)
-            read = {str(path) for path in known}
-            pool += [p for p in code if p not in read]
+            pool = pool + [p for p in code if p not in known]
             root_project_files = sorted({*root_project_files, *found})
-        by_root[root] = project_facts(root, pool, root_project_files, code_facts=code_facts,
-                                      target_versions=options.target_versions, store=store)
+        by_root[root] = program_model(root, pool, root_project_files, code_facts=code_facts,
+                                      target_versions=options.target_versions, trees=_TREES, store=store)
         files_of[root] = root_project_files
     return by_root, file_root, files_of
 
@@ -115,16 +128,26 @@ def run(options: Options) -> RunResult:
         folder = cache_folder(options.root, config.cache_dir, options.cache_dir)
         cache = Cache(folder, config.key())
     store = ProjectFiles()  # each project file read and parsed once in this run
-    facts_by_root, file_root, files_of = _project_facts(options, sources, project_files, folder, store)
-    roots = sorted(facts_by_root)
-    root_index = {root: i for i, root in enumerate(roots)}
+    _TREES.clear()
+    try:
+        models, file_root, files_of = _models(options, sources, project_files, folder, store)
+        return _run(options, enabled, files, sources, project_files, cache, models, file_root, files_of, store)
+    finally:
+        _TREES.clear()
+
+
+def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[SourceFile],
+         project_files: List[Path], cache: Optional[Cache], models: Dict[Path, ProgramModel],
+         file_root: Dict[Path, Path], files_of: Dict[Path, List[Path]], store: ProjectFiles) -> RunResult:
+    config = options.config
+    roots = sorted(models)
+    every: List[FileFacts] = []
 
     findings: List[Finding] = []
-    code_lines: Dict[Path, Dict[str, List[Finding]]] = {}
     unanalysed: List[Tuple[str, str]] = []
-    todo: List[Tuple[str, str, int]] = []
+    todo: List[Tuple[str, str, int, Path]] = []
     digests: Dict[str, str] = {}
-    facts_of: Dict[str, ProjectFacts] = {}
+    facts_of: Dict[str, FileFacts] = {}
     for src in sources:
         if src.text is None:
             unanalysed.append((src.rel, src.problem or "unreadable"))
@@ -133,7 +156,7 @@ def run(options: Options) -> RunResult:
                                         severity="error"))
             continue
         root = file_root[src.path]
-        facts = facts_by_root[root]
+        facts = models[root].for_file(relative(src.path, root))
         facts_of[src.rel] = facts
         digests[src.rel] = src.digest
         cached = cache.lookup(src.rel, src.digest, facts) if cache else None
@@ -143,7 +166,8 @@ def run(options: Options) -> RunResult:
             if failure:
                 unanalysed.append((src.rel, failure))
         else:
-            todo.append((src.rel, src.text, root_index[root]))
+            todo.append((src.rel, src.text, len(every), src.path))
+            every.append(facts)
 
     total, done = len(todo), 0
     jobs = options.jobs or config.jobs or os.cpu_count() or 1
@@ -152,7 +176,7 @@ def run(options: Options) -> RunResult:
 
         context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=([facts_by_root[r] for r in roots], enabled)) as pool:
+                                 initargs=(every, enabled)) as pool:
             results = pool.map(_analyse, todo, chunksize=max(1, min(16, total // (jobs * 4) or 1)))
             for rel, found, used, failure in results:
                 done += 1
@@ -161,8 +185,8 @@ def run(options: Options) -> RunResult:
                 analysis = FileAnalysis([Finding.from_dict(d) for d in found], set(used), failure)
                 _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
     else:
-        for rel, text, index in todo:
-            analysis = _analyse_text(rel, text, facts_by_root[roots[index]], enabled)
+        for rel, text, index, path in todo:
+            analysis = _analyse_text(rel, text, every[index], enabled, path)
             done += 1
             if options.progress:
                 options.progress(done, total)
@@ -170,20 +194,20 @@ def run(options: Options) -> RunResult:
 
     # Project-level findings on lines of the checked .py files (MLF4xx), from all of the root's
     # project files, whether or not they were checked: as the flake8 plugin reports them.
+    code_lines: Dict[Path, Dict[str, List[Finding]]] = {}
     for src in sources:
-        root = file_root[src.path]
-        if src.text is None or not src.path.suffix == ".py":
+        if src.text is None or not src.path.name.endswith(".py"):
             continue
-        lines = _code_lines(root, facts_by_root[root], files_of[root], store, code_lines)
-        findings += code_lines_of(lines, relative(src.path, root), src.text, src.rel, enabled)
+        root = file_root[src.path]
+        if root not in code_lines:
+            code_lines[root] = code_line_findings(root, models[root].library, files_of[root], store)
+        findings += code_lines_of(code_lines[root], relative(src.path, root), src.text, src.rel, enabled)
     if project_files:
-        for root in roots or [options.root]:
-            mine = [p for p in project_files if _under(p, root)
-                    and not any(r != root and _under(r, root) and _under(p, r) for r in roots)]
+        for root in roots:
+            mine = [p for p in project_files if file_root[p] == root]  # each at its nearest root
             if not mine:
                 continue
-            facts = facts_by_root.get(root) or ProjectFacts(
-                env_vars=project_checks.collect_env_vars(root, mine, store))  # no code: the files' own
+            facts = models[root].library
             checked = project_checks.check_project_files(root, mine, facts, store)
             findings += [_rebase(f, root, options.base) for f in checked.findings
                          if f.code in enabled and not f.path.endswith(".py")]
@@ -200,15 +224,8 @@ def run(options: Options) -> RunResult:
                      analysed=sorted(rel for rel, *_ in todo))
 
 
-def _code_lines(root: Path, facts: ProjectFacts, files: List[Path], store: ProjectFiles,
-                memo: Dict[Path, Dict[str, List[Finding]]]) -> Dict[str, List[Finding]]:
-    if root not in memo:
-        memo[root] = code_line_findings(root, facts, files, store)
-    return memo[root]
-
-
 def _record(rel: str, analysis: FileAnalysis, findings: List[Finding], unanalysed: List[Tuple[str, str]],
-            cache: Optional[Cache], digests: Dict[str, str], facts: ProjectFacts) -> None:
+            cache: Optional[Cache], digests: Dict[str, str], facts: FileFacts) -> None:
     findings.extend(analysis.findings)
     if analysis.failure:
         unanalysed.append((rel, analysis.failure))

@@ -43,3 +43,17 @@ def source_from_bytes(path: Path, rel: str, data: bytes, stat: Optional[Tuple[in
         return SourceFile(path, rel, digest, None,
                           f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it", stat)
     return SourceFile(path, rel, digest, text, stat=stat)
+
+
+def code_text(rel: str, text: str) -> str:
+    """The Python a file runs: a notebook's code cells (IPython syntax blanked), else the source."""
+    if not rel.endswith(".ipynb"):
+        return text
+    from mlf_lint.engine import notebook as reader
+    from mlf_lint.lint.notebook import python_lines
+
+    try:
+        cells = [cell.source for cell in reader.read(text).cells]
+    except (reader.NotebookError, ValueError, AttributeError):
+        return ""
+    return "\n".join("\n".join(python_lines(cell)) for cell in cells)

@@ -8,31 +8,55 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
+from typing import Dict, List, Optional, Tuple
 
 from mlf_lint.engine import noqa
 from mlf_lint.engine.astwalk import children as _children
 from mlf_lint.engine.evaluate import ABSENT, UNKNOWN, argument, literal
 from mlf_lint.engine.facts import ProjectFacts
-from mlf_lint.engine.names import ImportMap
+from mlf_lint.engine import seeders
+from mlf_lint.engine.names import ImportMap, dotted
 from mlf_lint.engine.paths import is_test_file
+from mlf_lint.engine.training import TIMING_NAME, inference_name, opens_no_grad, training_branch
 
 FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms", "cudnn",
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
-                 "environ", "putenv", "num_workers", "default_rng")
+                 "num_workers", "default_rng", "full_determinism", "LightningCLI")
+# Files that may define a program, train, or call code in an inference context are parsed too.
+# (Files whose only keyword is no_grad are not parsed: their calls count as training callers, the
+# conservative side, and parsing every model file would double the cost of a cold run.)
+PROGRAM_KEYWORDS = ("__main__", "backward(", ".step(", ".fit(", "fit_generator", "train_on_batch")
+# "environ" alone is mostly reads (os.environ.get): only a file that writes the environment is parsed for it.
+_ENV_WRITE = re.compile(r"environ\[[^\]]+\]\s*=(?!=)|environ\.(?:setdefault|update)\(|putenv\(")
 _FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:import|from)[ \t]+(torch|lightning|pytorch_lightning|tensorflow|keras|tf_keras|xgboost)\b", re.M)
 _FRAMEWORK = {"pytorch_lightning": "lightning", "keras": "tensorflow", "tf_keras": "tensorflow"}
 _FRAMEWORK_WORDS = ("torch", "lightning", "tensorflow", "keras", "xgboost")
 _CUDA_USE = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|device\s*=\s*["']cuda""")
+_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.M)
+_NOT_CALLS = frozenset({"if", "for", "while", "return", "and", "or", "not", "in", "print", "len", "range", "isinstance",
+                        "str", "int", "float", "list", "dict", "tuple", "set", "super", "elif", "with", "assert"})
+_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+_TOP_CALL = re.compile(r"^(?:[\w.]+\s*=\s*)?(?:\w+\.)*(\w+)\(", re.M)
+_MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*)",
+                     re.M)
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.M)
+# Calls that build a model whose weights are drawn at construction (for "seeded after the model").
+_MODEL_BUILDERS = ("from_pretrained", "from_config")
 
-# A summary of one file, as plain data so the cache can store it:
+# A summary of one file, as plain data so the cache can store it (keyed by the file's content):
 #   "direct": [[fact, line], ...] facts at module level
 #   "functions": {name: [[fact, line], ...]} facts inside functions/methods named `name`
 #   "env": [[NAME, line, value], ...]
-#   "calls": {scope: [names called]}, "classes": {class: [methods]}  (parsed files only)
+#   "imports": [[module, level], ...] every import (level > 0: relative); "main": has a __main__ guard
+#   parsed files only:
+#   "calls": {scope: [names called]}, "icalls": {scope: [names called where no backward runs]},
+#   "classes": {class: [methods]}, "trains": {scope: line of its first training step}
 FileSummary = Dict[str, object]
 MODULE_SCOPE = "<module>"
+# The body of `if __name__ == "__main__":` runs only when its file is the program, not on import.
+MAIN_SCOPE = "<main>"
 
 
 def _truthy(value: object) -> bool:
@@ -49,59 +73,71 @@ class _FactCollector:
         self.functions: Dict[str, List[Tuple[str, int]]] = {}
         self.env: List[Tuple[str, int, str]] = []
         self.calls: Dict[str, set] = {}      # scope (function name or MODULE_SCOPE) -> names it calls
+        self.plain: Dict[str, set] = {}      # the same, for calls where a backward pass may run
+        self.icalls: Dict[str, set] = {}     # the same, for calls where no backward pass runs
         self.classes: Dict[str, set] = {}    # class name -> its method names
+        self.trains: Dict[str, int] = {}     # scope -> line of its first training step
+        self.modules: List[Tuple[str, int]] = []
+        self.assigned: Dict[str, str] = {}   # variable -> the qualified call it was assigned from
+        self.built: Dict[str, int] = {}      # scope -> line of the first model built there
+        self.seeded: Dict[str, int] = {}     # scope -> line of the first torch seeding there
+        effects, self.training = seeders.table()
+        self.effects = effects
 
     def add(self, fact: str, node: ast.AST, scope: Optional[str]) -> None:
         where = (fact, node.lineno)
         (self.functions.setdefault(scope, []) if scope else self.direct).append(where)
 
+    def _value(self, node: ast.AST) -> object:
+        return literal(node, self.constants)
+
     def call(self, node: ast.Call, scope: Optional[str]) -> None:
         name = self.imports.resolve(node.func)
+        key = scope or MODULE_SCOPE
+        func = node.func
         if name is None:
-            if isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "update"):
-                self._environ_call(node, scope)
+            if isinstance(func, ast.Attribute):
+                if func.attr in ("setdefault", "update"):
+                    self._environ_call(node, scope)
+                if func.attr in _MODEL_BUILDERS:
+                    self.built.setdefault(key, node.lineno)
+                if func.attr in self.training.methods:
+                    receiver = dotted(func.value) if not isinstance(func.value, ast.Call) else None
+                    made_by = self.assigned.get(receiver or "", "")
+                    if seeders.is_training_step(None, func.attr, receiver, made_by) and not TIMING_NAME.search(key):
+                        self.trains.setdefault(key, node.lineno)
             return
-
-        def arg(key: str, pos: Optional[int] = None) -> object:
-            found = argument(node, key, pos)
-            return ABSENT if found is None else literal(found, self.constants)
-        if name in ("torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all"):
-            self.add("torch_seeded", node, scope)
-        elif name == "lightning.pytorch.seed_everything":
-            for fact in ("torch_seeded", "numpy_seeded", "random_seeded"):
-                self.add(fact, node, scope)
-            if arg("workers", 1) is True:
-                self.add("workers_seeded", node, scope)
-        elif name == "torch.use_deterministic_algorithms":
-            if _truthy(arg("mode", 0)):
-                warn = arg("warn_only")
-                if warn is True:
-                    self.add("torch_deterministic_warn_only", node, scope)
+        if name in self.training.calls:
+            self.trains.setdefault(key, node.lineno)
+        if name.startswith("torch.nn.") and name[9:10].isupper() or name.startswith("torchvision.models."):
+            self.built.setdefault(key, node.lineno)
+        for effect in self.effects.get(name, ()):
+            facts = effect.facts(node, self._value)
+            if "torch_seeded" in facts:
+                if key in self.built and key not in self.seeded:
+                    # The model built above drew its weights from an unseeded generator.
+                    facts = ["torch_seeded_late" if f == "torch_seeded" else f for f in facts
+                             if f != "torch_cuda_seeded"]
                 else:
-                    self.add("torch_deterministic", node, scope)
-                    self.add("torch_deterministic_api", node, scope)
-        elif name == "lightning.pytorch.Trainer":
-            det = arg("deterministic")
+                    self.seeded.setdefault(key, node.lineno)
+            for fact in facts:
+                self.add(fact, node, scope)
+            for env_name, value in effect.env:
+                self.env.append((env_name, node.lineno, value))
+        if name == "lightning.pytorch.Trainer":
+            det = literal(argument(node, "deterministic", None), self.constants) \
+                if argument(node, "deterministic", None) is not None else ABSENT
             if det == "warn":
                 self.add("torch_deterministic_warn_only", node, scope)
             elif det is not ABSENT and det is not None and _truthy(det):
                 self.add("torch_deterministic", node, scope)
-            if arg("benchmark") is True:
+            benchmark = argument(node, "benchmark", None)
+            if benchmark is not None and literal(benchmark, self.constants) is True:
                 self.add("cudnn_benchmark", node, scope)
         elif name in ("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"):
-            workers = arg("num_workers", 5)
-            if workers is not ABSENT and workers != 0:
+            workers = argument(node, "num_workers", 5)
+            if workers is not None and literal(workers, self.constants) != 0:
                 self.add("dataloader_workers", node, scope)
-        elif name in ("tensorflow.keras.utils.set_random_seed", "tensorflow.random.set_seed",
-                      "tensorflow.set_random_seed", "tensorflow.compat.v1.set_random_seed"):
-            self.add("tf_seeded", node, scope)
-        elif name in ("tensorflow.config.experimental.enable_op_determinism",
-                      "tensorflow.config.enable_op_determinism"):
-            self.add("tf_op_determinism", node, scope)
-        elif name == "numpy.random.seed":
-            self.add("numpy_seeded", node, scope)
-        elif name == "random.seed" and arg("a", 0) not in (ABSENT, None):
-            self.add("random_seeded", node, scope)
         elif name in ("os.putenv", "os.environ.setdefault"):
             self._env_pair(node, scope)
         elif name == "os.environ.update":
@@ -132,25 +168,43 @@ class _FactCollector:
             if isinstance(target, ast.Subscript) and self.imports.resolve(target.value) == "os.environ":
                 self._env(target.slice, node.value, node)
                 continue
+            if isinstance(target, (ast.Name, ast.Attribute)) and isinstance(node.value, ast.Call):
+                made = self.imports.resolve(node.value.func)
+                if made is None and isinstance(node.value.func, ast.Attribute):
+                    owner = self.imports.resolve(node.value.func.value)
+                    made = f"{owner}.{node.value.func.attr}" if owner else None
+                if made:
+                    self.assigned[dotted(target) or ""] = made
             name = self.imports.resolve(target) if isinstance(target, ast.Attribute) else None
             if name in ("torch.backends.cudnn.deterministic", "torch.backends.cudnn.benchmark"):
                 if literal(node.value, self.constants) is True:
                     self.add("cudnn_" + name.rsplit(".", 1)[1], node, scope)
 
+    def _import(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            self.imports.add_import(node)
+            self.modules.extend((alias.name, 0) for alias in node.names)
+        else:
+            self.imports.add_import_from(node)  # type: ignore[arg-type]
+            base = node.module or ""  # type: ignore[attr-defined]
+            self.modules.append((base, node.level))  # type: ignore[attr-defined]
+            self.modules.extend((f"{base}.{a.name}" if base else a.name, node.level)  # type: ignore[attr-defined]
+                                for a in node.names if a.name != "*")  # type: ignore[attr-defined]
+
     def walk(self, tree: ast.Module) -> None:
         for stmt in tree.body:
-            if isinstance(stmt, ast.Import):
-                self.imports.add_import(stmt)
-            elif isinstance(stmt, ast.ImportFrom):
-                self.imports.add_import_from(stmt)
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._import(stmt)
             elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 value = literal(stmt.value, self.constants)
                 if value is not UNKNOWN:
                     self.constants[stmt.targets[0].id] = value
-        stack: List[Tuple[ast.AST, Optional[str]]] = [(tree, None)]
+        top = {id(stmt) for stmt in tree.body}
+        # (node, scope, no backward runs here)
+        stack: List[Tuple[ast.AST, Optional[str], bool]] = [(tree, None, False)]
         functions = (ast.FunctionDef, ast.AsyncFunctionDef)
         while stack:
-            node, scope = stack.pop()
+            node, scope, quiet = stack.pop()
             kind = node.__class__
             if kind is ast.Call:
                 self.call(node, scope)
@@ -159,26 +213,96 @@ class _FactCollector:
                     func.id if func.__class__ is ast.Name else None
                 if callee:
                     self.calls.setdefault(scope or MODULE_SCOPE, set()).add(callee)
+                    (self.icalls if quiet else self.plain).setdefault(scope or MODULE_SCOPE, set()).add(callee)
+                # A function passed as an argument is called by what receives it (mp.spawn(main),
+                # Thread(target=run), rpc_sync(to, run_trainer)): it counts as called here.
+                for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                    kind_arg = arg.__class__
+                    name = arg.id if kind_arg is ast.Name else arg.attr if kind_arg is ast.Attribute else None
+                    if name:
+                        self.calls.setdefault(scope or MODULE_SCOPE, set()).add(name)
+                        (self.icalls if quiet else self.plain).setdefault(scope or MODULE_SCOPE, set()).add(name)
             elif kind is ast.Assign:
                 self.assign(node, scope)
-            elif kind is ast.Import:
-                self.imports.add_import(node)
-            elif kind is ast.ImportFrom:
-                self.imports.add_import_from(node)
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                if id(node) not in top:
+                    self._import(node)
             elif kind is ast.ClassDef:
                 self.classes.setdefault(node.name, set()).update(
                     item.name for item in node.body if isinstance(item, functions))
-            inner = node.name if kind in functions else scope
+            inner = scope
+            if kind in functions:
+                inner = node.name
+                quiet = quiet or inference_name(node.name) or opens_no_grad(self.imports.resolve, node)
+            elif kind in (ast.With, ast.AsyncWith):
+                quiet = quiet or opens_no_grad(self.imports.resolve, node)
+            elif kind is ast.If:
+                if scope is None and id(node) in top and _MAIN_GUARD.match(ast.unparse(node.test) + ":"):
+                    for child in reversed(node.body):
+                        stack.append((child, MAIN_SCOPE, quiet))
+                    for child in reversed(node.orelse):
+                        stack.append((child, scope, quiet))
+                    continue
+                branch = training_branch(node.test)
+                if branch is not None:
+                    for child in reversed(node.orelse):
+                        stack.append((child, inner, quiet or branch))
+                    for child in reversed(node.body):
+                        stack.append((child, inner, quiet or not branch))
+                    stack.append((node.test, inner, quiet))
+                    continue
             for child in reversed(_children(node)):
-                stack.append((child, inner))
+                stack.append((child, inner, quiet))
+
+
+def _called_names(source: str) -> set:
+    """Every identifier written right before a "(" (a regex over the whole text costs 2.5x this)."""
+    found = set()
+    for part in source.split("(")[:-1]:
+        end = len(part)
+        start = end
+        while start > 0 and (part[start - 1].isalnum() or part[start - 1] == "_"):
+            start -= 1
+        if start < end and not part[start].isdigit():
+            found.add(part[start:end])
+    return found
+
+
+def _regex_imports(source: str) -> List[List[object]]:
+    found: List[List[object]] = []
+    for match in _IMPORT.finditer(source):
+        for part in match.group(1).split(","):
+            name = part.split()[0] if part.split() else ""
+            if name:
+                found.append([name, 0])
+    for match in _FROM_IMPORT.finditer(source):
+        level, base = len(match.group(1)), match.group(2)
+        found.append([base, level])
+        for part in match.group(3).strip("() \t\n").replace("\n", ",").split(","):
+            words = part.split()
+            if words and words[0] != "*" and words[0].isidentifier():
+                found.append([f"{base}.{words[0]}" if base else words[0], level])
+    return found
+
+
+def wants_tree(source: str) -> bool:
+    """Whether :func:`summarize` parses this source (a caller may parse it once and share the tree)."""
+    return _worth_parsing(source) and not noqa.file_is_exempt(source)
+
+
+def _worth_parsing(source: str) -> bool:
+    return any(k in source for k in FACT_KEYWORDS) or any(k in source for k in PROGRAM_KEYWORDS) \
+        or ("environ" in source or "putenv" in source) and _ENV_WRITE.search(source) is not None
 
 
 def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
-    """The facts one file contributes (empty for files with no fact keyword)."""
-    summary: FileSummary = {"direct": [], "functions": {}, "env": [], "cuda": 0, "frameworks": {}}
+    """What one file contributes to the facts of the programs that reach it. Files with neither a
+    fact keyword nor a program keyword are not parsed: their imports are read with a regex."""
+    summary: FileSummary = {"direct": [], "functions": {}, "env": [], "cuda": 0, "frameworks": {},
+                            "imports": [], "main": False}
     frameworks: Dict[str, int] = {}
     # Substring tests first (each pattern's matches contain one of these words): most files of a
-    # big project match neither, and the regular expressions are the slow part of a cold run.
+    # big project match neither, and the regular expressions are a slow part of a cold run.
     if any(word in source for word in _FRAMEWORK_WORDS):
         for found in _FRAMEWORK_IMPORT.finditer(source):
             name = _FRAMEWORK.get(found.group(1), found.group(1))
@@ -186,56 +310,63 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     if noqa.file_is_exempt(source):
         return summary  # a file exempted with `# mlf-lint: noqa` is not part of the analysis at all
     summary["frameworks"] = frameworks
+    summary["main"] = bool(_MAIN_GUARD.search(source))
     match = _CUDA_USE.search(source) if "cuda" in source else None
     if match:
         summary["cuda"] = source.count("\n", 0, match.start()) + 1
-    if not any(k in source for k in FACT_KEYWORDS):
+    if not _worth_parsing(source):
+        summary["imports"] = _regex_imports(source)
+        # Calls in unindented lines: a script that runs what it imports (`fit()`) may be a program.
+        summary["top_calls"] = sorted(set(_TOP_CALL.findall(source)))
+        summary["defs"] = sorted(set(_DEF.findall(source)))
+        summary["classdefs"] = sorted(set(_CLASS.findall(source)))
+        # Every name it calls anywhere: what a program reaches through this file (an over-estimate).
+        # (A name the file defines is left out: `def f(` looks like a call to the regex.)
+        summary["called"] = sorted(_called_names(source) - set(summary["defs"])  # type: ignore[arg-type]
+                                   - set(summary["classdefs"]) - _NOT_CALLS)  # type: ignore[arg-type]
         return summary
     if tree is None:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):
+            summary["imports"] = _regex_imports(source)
             return summary
     collector = _FactCollector()
     collector.walk(tree)
+    summary["imports"] = [list(m) for m in dict.fromkeys(collector.modules)]
     summary["direct"] = [list(w) for w in collector.direct]
     summary["functions"] = {k: [list(w) for w in v] for k, v in collector.functions.items()}
     summary["env"] = [list(e) for e in collector.env]
     summary["calls"] = {k: sorted(v) for k, v in collector.calls.items()}
+    # Names a scope calls only where no backward pass runs.
+    summary["icalls"] = {k: sorted(v - collector.plain.get(k, set())) for k, v in collector.icalls.items()
+                         if v - collector.plain.get(k, set())}
     summary["classes"] = {k: sorted(v) for k, v in collector.classes.items()}
+    summary["trains"] = dict(collector.trains)
     return summary
 
 
-# (relative path of a file that was not parsed, helper names) -> the names its text calls.
-CallsOf = Callable[[str, Set[str]], Set[str]]
-
-
-def textual_calls(text: str, names: Iterable[str]) -> Set[str]:
-    """The ``names`` that ``text`` calls (``name(`` not preceded by a word character, and not a
-    ``def name(`` or ``class name(``). A substring test first: the regex only runs for names present."""
-    present = [name for name in names if name in text]
-    if not present:
-        return set()
-    pattern = re.compile(r"(?<![\w])(def\s+|class\s+)?(" + "|".join(map(re.escape, present)) + r")\s*\(")
-    return {m.group(2) for m in pattern.finditer(text) if not m.group(1)}
-
-
-def combine(summaries: Dict[str, FileSummary], sources: Union[Mapping[str, str], CallsOf]) -> ProjectFacts:
-    """Project facts from every file's summary. ``sources``: relative path -> text, or a function
-    that answers which helper names a file that was not parsed calls (see :func:`textual_calls`)."""
-    if not callable(sources):
-        texts = sources
-        sources = lambda rel, names: textual_calls(texts.get(rel, ""), names)  # noqa: E731
-
+def combine(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry: Optional[str] = None,
+            entry_function: Optional[str] = None, reached_out: Optional[set] = None) -> ProjectFacts:
+    """Facts from the summaries of a set of files. ``sources``: relative path -> text (for helper
+    calls in files that were not parsed). With ``entry`` (a program's file), only that file's
+    ``__main__`` block runs, and ``entry_function`` (a console script's function) is called;
+    without it every file's ``__main__`` block counts (a root's pooled facts)."""
     facts = ProjectFacts()
     helpers: Dict[str, List[Tuple[str, int, str]]] = {}
     for rel in sorted(summaries):
         if is_test_file(rel):
             continue  # a test that seeds does not make the training run seeded
         summary = summaries[rel]
+        runs_main = entry is None or rel == entry
         for fact, line in summary["direct"]:  # type: ignore[union-attr]
             getattr(facts, fact).append((rel, line))
         for name, found in summary["functions"].items():  # type: ignore[union-attr]
+            if name == MAIN_SCOPE:
+                if runs_main:
+                    for fact, line in found:
+                        getattr(facts, fact).append((rel, line))
+                continue
             helpers.setdefault(name, []).extend((rel, line, fact) for fact, line in found)
         for name, line, value in summary["env"]:  # type: ignore[union-attr]
             facts.env_vars.setdefault(name, []).append((rel, line, value))
@@ -243,46 +374,54 @@ def combine(summaries: Dict[str, FileSummary], sources: Union[Mapping[str, str],
             facts.uses_cuda.append((rel, int(summary["cuda"])))  # type: ignore[arg-type]
         for name, line in (summary.get("frameworks") or {}).items():  # type: ignore[union-attr]
             facts.frameworks.setdefault(name, []).append((rel, line))
-    if helpers:
-        for name in sorted(_reachable(helpers, summaries, sources)):
-            for rel, line, fact in helpers[name]:
-                getattr(facts, fact).append((rel, line))
+    reached = _reachable(summaries, sources, entry, entry_function, set(helpers))
+    if reached_out is not None:
+        reached_out.update(reached)  # the functions (by name) that run: the program's reach in the call graph
+    for name in sorted(reached & set(helpers)):
+        for rel, line, fact in helpers[name]:
+            getattr(facts, fact).append((rel, line))
+    for rel in sorted(summaries):
+        if is_test_file(rel):
+            continue
+        for scope, line in (summaries[rel].get("trains") or {}).items():  # type: ignore[union-attr]
+            if scope == MODULE_SCOPE or (scope == MAIN_SCOPE and (entry is None or rel == entry)) or scope in reached:
+                facts.trains.append((rel, line))
     for value in vars(facts).values():
         if isinstance(value, list):
             value.sort()
     return facts
 
 
-def is_parsed(summary: FileSummary) -> bool:
-    """Whether a summary comes from the file's syntax tree (it then has its calls)."""
-    calls = summary.get("calls")
-    return isinstance(calls, dict) and bool(calls or summary.get("classes"))
-
-
-def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], calls_of: CallsOf) -> set:
-    """Functions with facts that run: reachable from module-level code (an entry point's
-    ``main()`` under ``if __name__ == "__main__"`` counts) through the project's call graph.
-    Calling a class makes its methods reachable. Files that were not parsed (no fact keyword)
-    count every textual call of a helper or class name as a call from module level."""
+def _reachable(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry: Optional[str],
+               entry_function: Optional[str], helpers: set) -> set:
+    """Functions that run: reachable from module-level code (and the program's ``__main__``
+    block) through the call graph. Calling a class makes its methods reachable. A file that was
+    not parsed counts every name it calls (its summary's "called") as a call from module level."""
     graph: Dict[str, set] = {}
     classes: Dict[str, set] = {}
-    roots: set = set()
+    roots: set = {entry_function} if entry_function else set()
+    parsed = set()
     for rel, summary in summaries.items():
-        if not is_parsed(summary):
+        calls = summary.get("calls")
+        if not isinstance(calls, dict) or not calls and not summary.get("classes"):
+            if not is_test_file(rel):
+                roots.update(summary.get("called") or ())  # type: ignore[arg-type]
             continue
-        for scope, names in summary["calls"].items():  # type: ignore[union-attr]
-            if scope == MODULE_SCOPE:
-                if not is_test_file(rel):
+        parsed.add(rel)
+        test = is_test_file(rel)
+        for scope, names in calls.items():
+            if scope == MODULE_SCOPE or scope == MAIN_SCOPE:
+                if not test and (scope == MODULE_SCOPE or entry is None or rel == entry):
                     roots.update(names)
             else:
                 graph.setdefault(scope, set()).update(names)
         for cls, methods in summary.get("classes", {}).items():  # type: ignore[union-attr]
             classes.setdefault(cls, set()).update(methods)
-    wanted = set(helpers) | {c for c, methods in classes.items() if methods & set(helpers)}
-    if wanted:
-        for rel, summary in summaries.items():
-            if not is_parsed(summary) and not is_test_file(rel):
-                roots.update(calls_of(rel, wanted))
+    # A class of a file that was not parsed: calling it reaches every function of that file.
+    for rel, summary in summaries.items():
+        if rel not in parsed and summary.get("classdefs"):
+            for cls in summary["classdefs"]:  # type: ignore[union-attr]
+                classes.setdefault(cls, set()).update(summary.get("defs") or ())  # type: ignore[arg-type]
     seen: set = set()
     queue = list(roots)
     while queue:
@@ -292,4 +431,4 @@ def _reachable(helpers: Dict[str, list], summaries: Dict[str, FileSummary], call
         seen.add(name)
         queue.extend(graph.get(name, ()))
         queue.extend(classes.get(name, ()))
-    return seen & set(helpers)
+    return seen

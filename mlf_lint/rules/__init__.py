@@ -23,6 +23,7 @@ RULE_CLASSES = (
     "mlf_lint.rules.pytorch.lightning:SeedEverything",
     "mlf_lint.rules.general.seeding:UnseededGlobalSeed",
     "mlf_lint.rules.general.seeding:UnseededGenerator",
+    "mlf_lint.rules.general.seeding:UnseededGlobalRng",
     "mlf_lint.rules.general.seeding:RunVaryingSeed",
     "mlf_lint.rules.general.ordering:FileListingOrder",
     "mlf_lint.rules.general.ordering:CompletionOrder",

@@ -9,11 +9,15 @@ and one test::
     {arg: nthread, also: [n_jobs], not_in: [1]}          its value is none of these
     {arg: weights, pos: 1, present: true}                it is passed (or, with false, not)
     {arg: src, pos: 3, tensor: true}                     it is passed and is not a number literal
+    {arg: indices, dtype: integer}                       a tensor it holds has this dtype (a class:
+                                                         floating, integer, bool; or a name: float16);
+                                                         without ``arg``, the operation's first tensor
 
 ``pos`` is the argument's position (each table says what it counts from); ``also`` names other
 spellings of the same argument, tried in order. A value that is not static (a variable, a call)
 keeps an ``in`` condition from holding: the rule stays silent rather than guess. Each rule reads
-the values its own way (a call's arguments, a params dict) through :class:`Arguments`.
+the values its own way (a call's arguments, a params dict, an executed operator's recorded
+arguments for ``mlf-lint audit``) through :class:`Arguments`; only the last knows dtypes.
 """
 from __future__ import annotations
 
@@ -41,6 +45,21 @@ class Arguments:
 
     def value(self, name: str, pos: Optional[int]) -> Any:
         raise NotImplementedError
+
+    def dtypes(self, name: Optional[str]) -> Tuple[str, ...]:
+        """The dtypes of the tensors an argument holds (``name`` None: the first tensor); none when
+        they are not known, as in source code."""
+        return ()
+
+
+_INTEGER = frozenset({"uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"})
+
+
+def dtype_class(dtype: str) -> str:
+    """``floating``, ``integer`` or ``bool`` for a dtype name (``float32``, ``int64``, ``bool``)."""
+    if dtype == "bool":
+        return "bool"
+    return "integer" if dtype in _INTEGER else "floating"
 
 
 class CallArguments(Arguments):
@@ -73,6 +92,7 @@ class Condition:
     not_values: Optional[Tuple[Any, ...]] = None
     default: Any = ABSENT
     tensor: bool = False
+    dtype: Optional[Tuple[str, ...]] = None
 
     @property
     def arg(self) -> str:
@@ -84,11 +104,17 @@ class Condition:
             found = data.get(key)
             return tuple(found) if found is not None else None
 
-        return cls(names=(data["arg"], *data.get("also", ())), pos=data.get("pos"), present=data.get("present"),
+        dtype = data.get("dtype")
+        names = (data["arg"], *data.get("also", ())) if "arg" in data or "dtype" not in data else ()
+        return cls(names=names, pos=data.get("pos"), present=data.get("present"),
                    values=values("in"), not_values=values("not_in"), default=data.get("default", ABSENT),
-                   tensor=bool(data.get("tensor", False)))
+                   tensor=bool(data.get("tensor", False)),
+                   dtype=(dtype,) if isinstance(dtype, str) else tuple(dtype) if dtype is not None else None)
 
     def holds(self, args: Arguments) -> bool:
+        if self.dtype is not None:
+            found = args.dtypes(self.names[0] if self.names else None)
+            return any(d in self.dtype or dtype_class(d) in self.dtype for d in found)
         if self.present is not None or self.tensor:
             node = next((n for n in (args.node(name, self.pos) for name in self.names) if n is not None), None)
             if self.present is not None:
@@ -108,8 +134,9 @@ class Condition:
         return value in self.values  # type: ignore[operator]
 
 
-def conditions(data: Dict[str, Any]) -> Tuple[Condition, ...]:
-    return tuple(Condition.from_data(cond) for cond in data.get("when", ()))
+def conditions(data: Dict[str, Any], key: str = "when") -> Tuple[Condition, ...]:
+    """An entry's conditions: ``when`` for source code, ``aten_when`` for executed operators."""
+    return tuple(Condition.from_data(cond) for cond in data.get(key, ()))
 
 
 def all_hold(entry_conditions: Iterable[Condition], args: Arguments) -> bool:

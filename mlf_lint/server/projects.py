@@ -45,16 +45,16 @@ class Project:
         if self.state is None or self.code_facts.last is None:
             self.refresh(overrides)
             return
-        code, changed = self.code_facts.edit(path, text)
+        model, changed = self.code_facts.edit(path, text)
         if changed:
-            self.state = self.state.with_code_facts(code)
+            self.state = self.state.with_code_model(model)
 
     def check(self, path: Path, text: str, overrides: Mapping[Path, str]) -> List[Finding]:
         from mlf_lint.lint.check import check_source
 
         state = self.state or self.refresh(overrides)
         rel = relative(path, self.root)
-        findings, _ = check_source(rel, text, state.facts, self.enabled)
+        findings, _ = check_source(rel, text, state.for_file(rel), self.enabled)
         findings += code_lines_of(state.code_lines, rel, text, rel, self.enabled)
         ignored = [c.upper() for c in self.config.ignored_for(rel)]
         return sorted((f for f in findings if not any(f.code.startswith(c) for c in ignored)), key=Finding.sort_key)

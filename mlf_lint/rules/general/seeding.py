@@ -7,6 +7,8 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from mlf_lint.engine.context import ABSENT, ModuleContext
 from mlf_lint.rules.general import astutil
+from mlf_lint.engine import seeders
+from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 
 # Functions whose first argument (or any keyword) is a seed.
@@ -222,3 +224,72 @@ class RunVaryingSeed(CodeRule):
                    f"this seed comes from {shown}(), which differs on every run, so the run can never be "
                    "repeated. Use a fixed seed (a constant or a command-line option), and log it.",
                    severity="error")
+
+
+_SEED_NAME = re.compile(r"seed", re.I)
+_WORKER_METHODS = ("__getitem__", "__iter__", "__next__", "__getitems__")
+
+
+_SEED_ASSIGNED = re.compile(r"([A-Za-z_][\w.]*)\s*(?::[^=]+)?=\s*$")
+_SEED_DEFAULT = re.compile(r"add_argument\(\s*[\"'](-*[\w-]*seed[\w-]*)[\"'].*default\s*=\s*$", re.I)
+
+
+def _seed_target(ctx: ModuleContext, node: ast.Call) -> Optional[str]:
+    """The seed-named variable, attribute or option default the draw is stored in, if any (read
+    from the text before the call on its line: no parent map per module)."""
+    lines = ctx.state.get("MLF005.lines")
+    if lines is None:
+        lines = ctx.state["MLF005.lines"] = ctx.source.split("\n")
+    before = lines[node.lineno - 1][:node.col_offset] if node.lineno - 1 < len(lines) else ""
+    option = _SEED_DEFAULT.search(before)
+    if option:
+        return option.group(1).lstrip("-")
+    assigned = _SEED_ASSIGNED.search(before)
+    if assigned:
+        name = assigned.group(1).rsplit(".", 1)[-1]
+        return name if _SEED_NAME.search(name) else None
+    return None
+
+
+def _enclosing_function(ctx: ModuleContext, node: ast.AST) -> Optional[str]:
+    for up in astutil.ancestors(ctx, node):
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return up.name
+    return None
+
+
+class UnseededGlobalRng(CodeRule):
+    """MLF005 (NumPy's global RNG) / MLF006 (Python's `random`): a training program draws from a
+    global generator it never seeds; or a seed is drawn from an unseeded global generator."""
+
+    codes = ("MLF005", "MLF006")
+    keywords = ("random",)
+    calls = tuple(name for names in seeders.global_draws().values() for name in names)
+
+    def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
+        code = "MLF005" if qualname.startswith("numpy.") else "MLF006"
+        if is_test_file(ctx.path):
+            return
+        facts = ctx.facts
+        shown = qualname.replace("numpy.", "np.", 1)
+        setter = "np.random.seed(SEED)" if code == "MLF005" else "random.seed(SEED)"
+        seed = _seed_target(ctx, node)
+        seeded = facts.numpy_seeded if code == "MLF005" else facts.random_seeded
+        if seed is not None and not any(path == ctx.path and line < node.lineno for path, line in seeded):
+            ctx.report(node, code,
+                       f"the seed `{seed}` is drawn with {shown}() from a generator nothing has seeded yet, so "
+                       f"it differs every run and the run cannot be repeated without reading it back from a log. "
+                       f"Use a fixed default seed.", severity="error")
+            return
+        if ctx.state.get(code) or not facts.programs or not facts.trains or facts.seeding_unknown:
+            return  # library code no program reaches, or a program that does not train: quiet
+        if seed is not None or seeded:
+            return
+        if _enclosing_function(ctx, node) in _WORKER_METHODS and facts.torch_seeded and facts.dataloader_workers:
+            return  # DataLoader workers reseed NumPy and `random` from torch's seed (torch >= 1.9)
+        ctx.state[code] = True
+        rng = "NumPy's global generator" if code == "MLF005" else "Python's global `random` generator"
+        ctx.report(node, code,
+                   f"{shown}() draws from {rng}, which this training program never seeds, so the numbers "
+                   f"(and what they select) differ every run. Call {setter} at the start of the entry point, "
+                   f"or draw from a generator seeded here.")

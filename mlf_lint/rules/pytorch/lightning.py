@@ -8,6 +8,7 @@ from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 
 TRAINER = "lightning.pytorch.Trainer"
+FROM_ARGS = "lightning.pytorch.Trainer.from_argparse_args"  # Lightning < 2.0
 SEED_EVERYTHING = "lightning.pytorch.seed_everything"
 
 
@@ -38,7 +39,7 @@ class TrainerFlags(CodeRule):
 
     def on_assign(self, ctx: ModuleContext, target: ast.Attribute, value: ast.AST, qualname: str) -> None:
         receiver = target.value
-        if not isinstance(receiver, ast.Name) or ctx.assigned_calls.get(receiver.id) != TRAINER:
+        if not isinstance(receiver, ast.Name) or ctx.assigned_calls.get(receiver.id) not in (TRAINER, FROM_ARGS):
             return
         ctx.report(target, "MLF142",
                    f"assigning {receiver.id}.{target.attr} after the Trainer is built has no effect: the "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -77,6 +78,58 @@ def _integer_input(call: ast.Call, shift: int) -> bool:
     return False
 
 
+# Methods whose result carries no gradient back: what feeds only into them needs no backward pass.
+_NO_GRAD_CONSUMERS = frozenset({"argmax", "argmin", "long", "int", "short", "bool", "byte", "char", "round", "sign",
+                                "detach", "numpy", "tolist", "item", "nonzero"})
+# Methods that pass a tensor on unchanged for this purpose (a consumer after them still decides).
+_PASS_THROUGH = frozenset({"to", "cpu", "cuda", "squeeze", "unsqueeze", "contiguous", "view", "reshape", "float",
+                           "permute", "flatten", "clone"})
+# Producers of tensors without a gradient: integer indices, argmax, detached values.
+_NO_GRAD_SOURCES = frozenset({"torch.arange", "torch.argmax", "torch.argmin", "torch.nonzero", "torch.randint",
+                              "torch.randperm", "torch.where"})
+
+
+def no_gradient(ctx: ModuleContext, call: ast.Call, shift: int) -> bool:
+    """The call's result only feeds ops without a gradient (``F.interpolate(x).argmax(1)``), or its
+    input visibly carries none (an integer tensor, ``torch.arange``, ``x.argmax()``, ``x.detach()``)."""
+    if _integer_input(call, shift):
+        return True
+    if shift:
+        source = call.func.value if isinstance(call.func, ast.Attribute) else None
+    else:
+        source = argument(call, "input", 0)
+    if isinstance(source, ast.Call):
+        if ctx.resolve(source.func) in _NO_GRAD_SOURCES:
+            return True
+        if isinstance(source.func, ast.Attribute) and source.func.attr in _NO_GRAD_CONSUMERS:
+            return True
+    # What follows the call in the source: `F.interpolate(x)[0].to(d).argmax(1)`; or what encloses it:
+    # `torch.argmax(F.interpolate(x), 1)`. Read from the text: no parent map is built per module.
+    end_line, end_col = getattr(call, "end_lineno", None), getattr(call, "end_col_offset", None)
+    if end_line is None or end_col is None:
+        return False
+    lines = _lines(ctx)
+    after = lines[end_line - 1][end_col:] if end_line - 1 < len(lines) else ""
+    if end_line < len(lines) and not after.strip():
+        after += lines[end_line]  # a chained call on the next line
+    if _CONSUMED.match(after):
+        return True
+    before = lines[call.lineno - 1][:call.col_offset] if call.lineno - 1 < len(lines) else ""
+    return bool(_ENCLOSED.search(before))
+
+
+def _lines(ctx: ModuleContext) -> List[str]:
+    found = ctx.state.get("ops.lines")
+    if found is None:
+        found = ctx.state["ops.lines"] = ctx.source.split("\n")
+    return found
+
+
+_CONSUMED = re.compile(r"\s*(?:\[[^\]]*\]\s*|\.(?:%s)\([^()]*\)\s*)*\.(?:%s)\(" % (
+    "|".join(sorted(_PASS_THROUGH)), "|".join(sorted(_NO_GRAD_CONSUMERS))))
+_ENCLOSED = re.compile(r"(?:torch\.)?(?:argmax|argmin)\(\s*$")
+
+
 class OpTableRule(CodeRule):
     codes = (NONDETERMINISTIC, RAISES, "MLF103")
     keywords = ("torch",)
@@ -98,8 +151,8 @@ class OpTableRule(CodeRule):
 
     def _check(self, ctx: ModuleContext, node: ast.Call, entries: List[OpEntry], shift: int, shown: str) -> None:
         for entry in entries:
-            if entry.backward_only and ctx.no_grad:
-                continue  # no backward pass runs under torch.no_grad() / inference_mode()
+            if entry.backward_only and (ctx.no_grad or ctx.off_training_path or no_gradient(ctx, node, shift)):
+                continue  # no backward pass runs through this call (engine/training.py)
             if entry.integer_ok and _integer_input(node, shift):
                 continue
             if entry.torch and not in_range(ctx.facts.version("torch"), entry.torch):

@@ -24,7 +24,7 @@ def _is_keras_fit(ctx: ModuleContext, node: ast.Call) -> bool:
     made_by = ctx.assigned_calls.get(name, "")
     if made_by.startswith("tensorflow.keras."):
         return True
-    if any(kw.arg in _FIT_KEYWORDS for kw in node.keywords):
+    if node.func.attr != "fit" or any(kw.arg in _FIT_KEYWORDS for kw in node.keywords):  # type: ignore[attr-defined]
         return True
     last = name.rsplit(".", 1)[-1].lower()
     return last in ("model", "keras_model", "autoencoder", "classifier", "net", "network") or \
@@ -37,23 +37,23 @@ def _in_class(ctx: ModuleContext, node: ast.AST) -> bool:
 
 class MissingTfSeedOrDeterminism(CodeRule):
     codes = ("MLF201", "MLF202")
-    keywords = ("fit", "GradientTape", "apply_gradients")
+    keywords = ("fit", "GradientTape", "apply_gradients", "train_on_batch")
     calls = ("tensorflow.GradientTape",)
-    methods = ("fit", "apply_gradients")
+    methods = ("fit", "fit_generator", "train_on_batch", "apply_gradients")
 
     def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
         self._trains(ctx, node, "tf.GradientTape")
 
     def on_method(self, ctx: ModuleContext, node: ast.Call, method: str) -> None:
-        if method == "fit" and not _is_keras_fit(ctx, node):
+        if method in ("fit", "fit_generator", "train_on_batch") and not _is_keras_fit(ctx, node):
             return
         self._trains(ctx, node, f"{method}()")
 
     def _trains(self, ctx: ModuleContext, node: ast.Call, shown: str) -> None:
         if ctx.state.get(_DONE) or not imports_tensorflow(ctx) or is_test_file(ctx.path):
             return
-        if _in_class(ctx, node):
-            return  # a method of a class (a library's trainer, a wrapper): the caller's run is what counts
+        if _in_class(ctx, node) and not ctx.facts.programs:
+            return  # a class no program reaches (a library's trainer): its caller's run is what counts
         ctx.state[_DONE] = True
         mode_on = op_determinism_on(ctx)
         if not ctx.facts.tf_seeded:
