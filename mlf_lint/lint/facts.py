@@ -188,18 +188,20 @@ def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
             targets = parse_target_versions(list(config.target_version))
         except ValueError:
             pass  # `mlf-lint` reports it; here the pins decide
-    code_model = code_facts.refresh(code, project_files, overrides)
-    key = _complete_key(code_facts.key, project_files, targets)
+    key = _complete_key(code_facts.scan(code, project_files, overrides), project_files, targets)
     kept = _kept_complete(code_facts.store, key)
-    if kept is not None:
+    if kept is not None:  # the code model itself is not even loaded
         return RootFacts(root, config, kept[0], kept[1], problem, list(project_files), targets,
                          fact_store=code_facts.store)
     from mlf_lint.project_checks.model import ProjectFiles
 
     started = time.time_ns()
     store = ProjectFiles()
-    model = with_project_files(code_model, root, project_files, targets, store)
+    model = with_project_files(code_facts.model(), root, project_files, targets, store)
     lines = code_line_findings(root, model.library, project_files, store)
+    # Kept under the content the model was built from (a file changed since its stat was taken
+    # was read again, under its new digest).
+    key = _complete_key(code_facts.key, project_files, targets)
     _keep_complete(code_facts.store, key, model, lines, store.read(), started)
     return RootFacts(root, config, model, lines, problem, list(project_files), targets, store, code_facts.store)
 

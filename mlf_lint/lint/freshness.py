@@ -19,7 +19,7 @@ import ast
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple, Union
 
@@ -27,6 +27,7 @@ from mlf_lint import __version__
 from mlf_lint.engine import facts as facts_module
 from mlf_lint.engine.cache import content_hash
 from mlf_lint.engine.factstore import RACY_NS, FactStore, IndexEntry
+from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.paths import file_stat, relative
 from mlf_lint.lint import programs, summaries
 from mlf_lint.lint.programs import ProgramModel
@@ -74,6 +75,7 @@ class CodeFacts:
         self.declared: List[Tuple[str, Optional[Tuple[int, int]]]] = []
         self.project_files: List[Path] = []
         self._new_summaries: Dict[str, Dict] = {}
+        self._scanned: Tuple[Dict[str, str], Dict[str, IndexEntry], set] = ({}, {}, set())
         self.reads = 0           # files read, and contents summarised (what tests check is not done)
         self.summarised = 0
 
@@ -88,6 +90,13 @@ class CodeFacts:
                 trees: Optional[Dict[Path, ast.Module]] = None) -> ProgramModel:
         """The model of these code files and project files; ``overrides``: the unsaved text of some
         (an editor's); ``trees``: filled with the trees parsed here, for the analysis to reuse."""
+        self.scan(code, project_files, overrides)
+        return self.model(trees)
+
+    def scan(self, code: Sequence[Code], project_files: Sequence[Path] = (),
+             overrides: Optional[Mapping[Path, str]] = None) -> str:
+        """Learn which content each file has (reading only what changed); the key of the model of
+        that content, which :meth:`model` then builds or takes from the store."""
         unsaved = {str(path): text for path, text in (overrides or {}).items()}
         now = time.time_ns()
         digests: Dict[str, str] = {}
@@ -113,6 +122,12 @@ class CodeFacts:
                 digests[rel] = entry[2]
         self.project_files = list(project_files)
         self.declared = sorted((relative(p, self.root), file_stat(str(p))) for p in project_files)
+        self._scanned = (digests, index, {full for full in unsaved})
+        return _key(digests, self.declared)
+
+    def model(self, trees: Optional[Dict[Path, ast.Module]] = None) -> ProgramModel:
+        """The model of what the last :meth:`scan` found (a copy the caller may complete)."""
+        digests, index, unsaved = self._scanned
         model = self._model(digests, index, trees)
         # Only an editor's texts are worth holding on to; a file read from disk is read again in the
         # rare case its text is needed later.
@@ -265,7 +280,14 @@ class CodeFacts:
 
 
 def _copy(model: ProgramModel) -> ProgramModel:
-    """A copy the caller may complete (env vars, versions) without touching what is kept here."""
-    copied = ProgramModel.from_dict(model.to_dict())
-    assert copied is not None
-    return copied
+    """A copy the caller may complete (env vars, versions: the facts are what it changes) without
+    touching what is kept here; places are tuples, so copying the lists and dicts holding them is
+    enough."""
+    return replace(model, facts=[_copy_facts(f) for f in model.facts], library=_copy_facts(model.library))
+
+
+def _copy_facts(facts: ProjectFacts) -> ProjectFacts:
+    return ProjectFacts(**{name: list(value) if isinstance(value, list) else
+                           {key: list(v) if isinstance(v, list) else v for key, v in value.items()}
+                           if isinstance(value, dict) else value
+                           for name, value in vars(facts).items()})
