@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 # A place in the project: (relative path, line).
@@ -53,8 +53,12 @@ class ProjectFacts:
 
     def key(self) -> str:
         """A digest of every fact; a cached finding list is valid only under the same key."""
-        blob = json.dumps(asdict(self), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(self.as_data(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def as_data(self) -> Dict[str, Any]:
+        """The facts as plain data for JSON (what ``asdict`` gives, without its deep copy: the
+        places are tuples already, which JSON writes as lists)."""
+        return dict(vars(self))
 
     @classmethod
     def from_data(cls, data: Dict[str, Any]) -> "ProjectFacts":

@@ -49,7 +49,7 @@ class ProgramModel:
 
     def to_dict(self) -> Dict[str, object]:
         return {"programs": [asdict(p) for p in self.programs], "reach": self.reach,
-                "facts": [asdict(f) for f in self.facts], "library": asdict(self.library),
+                "facts": [f.as_data() for f in self.facts], "library": self.library.as_data(),
                 "quiet": {k: list(v) for k, v in self.quiet.items()}, "reached": self.reached,
                 "defined": self.defined}
 
@@ -72,9 +72,12 @@ class ProgramModel:
         if not indices:
             return FileFacts([((), self.library)], quiet)
         groups: Dict[str, Tuple[List[str], ProjectFacts]] = {}
+        keys = self.__dict__.setdefault("_keys", {})  # each program's facts key, computed once
         for index in indices:
             facts = self.facts[index]
-            key = facts.key()
+            key = keys.get(index)
+            if key is None:
+                key = keys[index] = facts.key()
             if key not in groups:
                 groups[key] = ([], facts)
             groups[key][0].append(self.programs[index].rel)
