@@ -7,7 +7,8 @@ environment-variable rules, MLF4xx). Findings on project files (environment.yml,
 CLI's alone: flake8 only hands plugins Python files.
 
 The facts come through the fact store: the project's ``.mlf_lint_cache`` when it exists, else the
-user's cache folder (never a new folder in the project), so a warm run reads no unchanged file.
+user's cache folder (never a new folder in the project), so a warm run reads no unchanged file;
+a file whose text and whose project are unchanged shows what it showed last time (lint/known.py).
 """
 from __future__ import annotations
 
@@ -17,21 +18,21 @@ from typing import Dict, Iterator, Sequence, Tuple
 
 from mlf_lint import __version__
 
-_ROOTS: Dict[Path, Path] = {}      # folder -> project root, for this (short-lived) flake8 process
-_PROJECTS: Dict[Path, object] = {}  # project root -> its RootFacts
+_ROOTS: Dict[Path, Path] = {}    # folder -> project root, for this (short-lived) flake8 process
+_SCANS: Dict[Path, object] = {}   # project root -> its RootScan (the model is loaded only if needed)
 
 
-def _project(path: Path):
+def _scan(path: Path):
     from mlf_lint.lint.discovery import find_root
-    from mlf_lint.lint.facts import root_facts
+    from mlf_lint.lint.facts import root_scan
 
     folder = path.parent
     root = _ROOTS.get(folder)
     if root is None:
         root = _ROOTS[folder] = find_root(folder)
-    if root not in _PROJECTS:
-        _PROJECTS[root] = root_facts(root)
-    return _PROJECTS[root]
+    if root not in _SCANS:
+        _SCANS[root] = root_scan(root)
+    return _SCANS[root]
 
 
 def _any_selected(options, codes) -> bool:
@@ -84,23 +85,31 @@ class Plugin:
             path = Path.cwd() / "stdin.py"
         else:
             path = Path(self.filename)
+        from mlf_lint.engine.cache import fact_digests
         from mlf_lint.engine.paths import relative
-        from mlf_lint.lint.facts import code_lines_of
-        from mlf_lint.lint.known import keep_findings, known_findings, text_digest
+        from mlf_lint.lint import known
 
         source = "".join(self.lines)
         path = path.resolve()
-        project = _project(path)
-        rel, digest = relative(path, project.root), text_digest(source)  # type: ignore[attr-defined]
-        facts = project.for_file(rel)  # type: ignore[attr-defined]
+        scan = _scan(path)
+        store = scan.code_facts.store  # type: ignore[attr-defined]
+        rel, digest = relative(path, scan.root), known.text_digest(source)  # type: ignore[attr-defined]
         # Every code runs here; flake8 itself applies --select/--ignore, noqa and the default ignores.
-        findings = known_findings(project.fact_store, rel, digest, facts)  # type: ignore[attr-defined]
+        findings = known.kept_whole(store, rel, digest, scan.key)  # type: ignore[attr-defined]
         if findings is None:
-            from mlf_lint.lint.check import check_source
+            from mlf_lint.lint.facts import code_lines_of
 
-            findings, used = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore
-            keep_findings(project.fact_store, rel, digest, findings, used, facts)  # type: ignore[attr-defined]
-        findings = [*findings, *code_lines_of(project.code_lines, rel, source, path.as_posix(), None)]
+            project = scan.facts()  # type: ignore[attr-defined]
+            facts = project.for_file(rel)
+            analysis = known.kept_analysis(store, rel, digest, facts)
+            if analysis is None:
+                from mlf_lint.lint.check import check_source
+
+                found, used = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore
+                analysis = found, fact_digests(facts, used)
+            lines = code_lines_of(project.code_lines, rel, source, path.as_posix(), None)
+            known.keep(store, rel, digest, scan.key, analysis[0], analysis[1], lines)  # type: ignore[attr-defined]
+            findings = [*analysis[0], *lines]
         from mlf_lint.engine.registry import all_rules
 
         rules = all_rules()

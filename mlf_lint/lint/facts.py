@@ -28,9 +28,9 @@ from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import file_stat
 from mlf_lint.lint.discovery import discover_root
 from mlf_lint.lint.freshness import Code, CodeFacts, store_stamp
-from mlf_lint.lint.programs import ProgramModel
 
-if TYPE_CHECKING:  # the project checks are imported only when project files are read
+if TYPE_CHECKING:  # imported only when a model is built or project files are read
+    from mlf_lint.lint.programs import ProgramModel
     from mlf_lint.project_checks.model import ProjectFiles
 
 
@@ -56,7 +56,7 @@ def program_model(root: Path, code: Sequence[Code], project_files: Sequence[Path
                   code_facts: Optional[CodeFacts] = None, overrides: Optional[Mapping[Path, str]] = None,
                   target_versions: Optional[Mapping[str, str]] = None,
                   trees: Optional[Dict[Path, ast.Module]] = None,
-                  store: Optional["ProjectFiles"] = None) -> ProgramModel:
+                  store: Optional["ProjectFiles"] = None) -> "ProgramModel":
     """The programs of the project at ``root`` and the facts each file is judged under.
 
     ``code``: its code files (``.py`` files and notebooks), read (``SourceFile``) or not (a path);
@@ -71,9 +71,9 @@ def program_model(root: Path, code: Sequence[Code], project_files: Sequence[Path
     return with_project_files(model, root, project_files, target_versions, store)
 
 
-def with_project_files(model: ProgramModel, root: Path, project_files: Sequence[Path],
+def with_project_files(model: "ProgramModel", root: Path, project_files: Sequence[Path],
                        target_versions: Optional[Mapping[str, str]],
-                       store: Optional["ProjectFiles"] = None) -> ProgramModel:
+                       store: Optional["ProjectFiles"] = None) -> "ProgramModel":
     """A model completed with what the project files say: the env vars they set (for the programs
     they apply to), the pins."""
     from mlf_lint.project_checks import collect_env_vars
@@ -112,7 +112,7 @@ class RootFacts:
 
     root: Path
     config: Config
-    model: ProgramModel
+    model: "ProgramModel"
     code_lines: Dict[str, List[Finding]] = field(default_factory=dict)
     config_problem: Optional[str] = None
     project_files: List[Path] = field(default_factory=list)
@@ -128,7 +128,7 @@ class RootFacts:
     def for_file(self, rel: str) -> FileFacts:
         return self.model.for_file(rel)
 
-    def with_code_model(self, model: ProgramModel) -> "RootFacts":
+    def with_code_model(self, model: "ProgramModel") -> "RootFacts":
         """The same project with another code model (an edit in an editor), project files as read."""
         from mlf_lint.project_checks.model import ProjectFiles
 
@@ -163,15 +163,56 @@ def code_line_findings(root: Path, facts: ProjectFacts, project_files: Sequence[
     return found
 
 
-def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
-               overrides: Optional[Mapping[Path, str]] = None) -> RootFacts:
-    """The facts of the project at ``root`` with nothing else given (the flake8 plugin, an editor).
+@dataclass
+class RootScan:
+    """A root as one cheap look finds it: config, the files and what content each has (by stat),
+    and the key of its complete model. The model itself is loaded or built on first need
+    (:meth:`facts`): a caller whose answers are kept under that key needs none of it."""
 
-    The config is the root's own (a broken one counts as the defaults and is named in
-    ``config_problem``: flake8 has no channel for the error; ``mlf-lint`` reports it). Facts go
-    through the fact store (``code_facts`` carries it between calls; without one, it is opened
-    here): the project's cache folder if it exists, else the user cache.
-    """
+    root: Path
+    config: Config
+    code_facts: CodeFacts
+    project_files: List[Path]
+    targets: Dict[str, str]
+    key: str
+    config_problem: Optional[str] = None
+    _facts: Optional[RootFacts] = None
+
+    def facts(self) -> RootFacts:
+        if self._facts is None:
+            self._facts = self._load() or self._build()
+        return self._facts
+
+    def _load(self) -> Optional[RootFacts]:
+        kept = _kept_complete(self.code_facts.store, self.key) if self.key else None
+        if kept is None:
+            return None
+        return RootFacts(self.root, self.config, kept[0], kept[1], self.config_problem, self.project_files,
+                         self.targets, fact_store=self.code_facts.store)
+
+    def _build(self) -> RootFacts:
+        from mlf_lint.project_checks.model import ProjectFiles
+
+        started = time.time_ns()
+        store = ProjectFiles()
+        model = with_project_files(self.code_facts.model(), self.root, self.project_files, self.targets, store)
+        lines = code_line_findings(self.root, model.library, self.project_files, store)
+        # Kept under the content the model was built from (a file changed since its stat was
+        # taken was read again, under its new digest).
+        if self.key:
+            self.key = _complete_key(self.code_facts.key, self.project_files, self.targets)
+            _keep_complete(self.code_facts.store, self.key, model, lines, store.read(), started)
+        return RootFacts(self.root, self.config, model, lines, self.config_problem, self.project_files,
+                         self.targets, store, self.code_facts.store)
+
+
+def root_scan(root: Path, *, code_facts: Optional[CodeFacts] = None,
+              overrides: Optional[Mapping[Path, str]] = None) -> RootScan:
+    """A root with nothing else given (the flake8 plugin, an editor): its config (a broken one
+    counts as the defaults and is named in ``config_problem``: flake8 has no channel for the
+    error; ``mlf-lint`` reports it), its files through the fact store (``code_facts`` carries it
+    between calls; without one, it is opened here: the project's cache folder if it exists, else
+    the user cache), and the key of its complete model."""
     problem = None
     try:
         config = load_config(root)
@@ -189,21 +230,17 @@ def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
         except ValueError:
             pass  # `mlf-lint` reports it; here the pins decide
     key = _complete_key(code_facts.scan(code, project_files, overrides), project_files, targets)
-    kept = _kept_complete(code_facts.store, key)
-    if kept is not None:  # the code model itself is not even loaded
-        return RootFacts(root, config, kept[0], kept[1], problem, list(project_files), targets,
-                         fact_store=code_facts.store)
-    from mlf_lint.project_checks.model import ProjectFiles
+    # A project file written in the last moments may change again within the same mtime tick: then
+    # nothing is answered by this key (it stands for the stats, not the contents, of those files).
+    if any(stat is not None and stat[0] >= time.time_ns() - RACY_NS for _, stat in code_facts.declared):
+        key = ""
+    return RootScan(root, config, code_facts, list(project_files), targets, key, problem)
 
-    started = time.time_ns()
-    store = ProjectFiles()
-    model = with_project_files(code_facts.model(), root, project_files, targets, store)
-    lines = code_line_findings(root, model.library, project_files, store)
-    # Kept under the content the model was built from (a file changed since its stat was taken
-    # was read again, under its new digest).
-    key = _complete_key(code_facts.key, project_files, targets)
-    _keep_complete(code_facts.store, key, model, lines, store.read(), started)
-    return RootFacts(root, config, model, lines, problem, list(project_files), targets, store, code_facts.store)
+
+def root_facts(root: Path, *, code_facts: Optional[CodeFacts] = None,
+               overrides: Optional[Mapping[Path, str]] = None) -> RootFacts:
+    """The facts of the project at ``root`` with nothing else given (see :func:`root_scan`)."""
+    return root_scan(root, code_facts=code_facts, overrides=overrides).facts()
 
 
 # The complete model of a root (code, project files' env vars and pins, the findings on code lines)
@@ -215,10 +252,12 @@ def _complete_key(code_key: Optional[str], project_files: Sequence[Path], target
 
 
 def _kept_complete(fact_store_: Optional[FactStore], key: str
-                   ) -> Optional[Tuple[ProgramModel, Dict[str, List[Finding]]]]:
+                   ) -> Optional[Tuple["ProgramModel", Dict[str, List[Finding]]]]:
     data = fact_store_.code_facts(key) if fact_store_ is not None else None
     if data is None:
         return None
+    from mlf_lint.lint.programs import ProgramModel
+
     try:
         if any(file_stat(path) != (tuple(stat) if stat else None) for path, stat in data["inputs"].items()):
             return None
@@ -229,7 +268,7 @@ def _kept_complete(fact_store_: Optional[FactStore], key: str
     return (model, lines) if model is not None else None
 
 
-def _keep_complete(fact_store_: Optional[FactStore], key: str, model: ProgramModel,
+def _keep_complete(fact_store_: Optional[FactStore], key: str, model: "ProgramModel",
                    lines: Dict[str, List[Finding]], read: Sequence[Path], started: int) -> None:
     if fact_store_ is None:
         return
@@ -241,7 +280,7 @@ def _keep_complete(fact_store_: Optional[FactStore], key: str, model: ProgramMod
                                     "lines": {rel: [f.to_dict() for f in found] for rel, found in lines.items()}}))
 
 
-def model_for_root(root: Path) -> ProgramModel:
+def model_for_root(root: Path) -> "ProgramModel":
     """The program model of the project at ``root`` (see :func:`root_facts`)."""
     return root_facts(root).model
 

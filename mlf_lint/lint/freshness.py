@@ -21,17 +21,17 @@ import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple, Union
 
 from mlf_lint import __version__
-from mlf_lint.engine import facts as facts_module
 from mlf_lint.engine.cache import content_hash
 from mlf_lint.engine.factstore import RACY_NS, FactStore, IndexEntry
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.paths import file_stat, relative
-from mlf_lint.lint import programs, summaries
-from mlf_lint.lint.programs import ProgramModel
 from mlf_lint.lint.sources import SourceFile, code_text, read_source
+
+if TYPE_CHECKING:  # a warm run that finds everything kept never builds a model
+    from mlf_lint.lint.programs import ProgramModel
 
 Code = Union[SourceFile, Path, str]   # a code file already read, or only its path
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -47,15 +47,17 @@ def store_stamp() -> str:
     """What every stored entry depends on: the tool version and the code that makes summaries,
     models and facts, so a changed summariser never trusts old entries, even within one version."""
     digest = hashlib.blake2b(digest_size=8)
-    for module in (summaries, programs, facts_module):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for module in ("lint/summaries.py", "lint/programs.py", "engine/facts.py", "engine/training.py",
+                   "engine/seeders.py", "engine/seeders.yaml", "engine/names.py", "engine/evaluate.py"):
+        digest.update((package / module).read_bytes())
     return f"{__version__}:{digest.hexdigest()}"
 
 
 @dataclass
 class _Built:
     digests: Dict[str, str]     # the inputs: rel -> content digest
-    model: ProgramModel
+    model: "ProgramModel"
     key: str
     declared: List[Tuple[str, Optional[Tuple[int, int]]]]   # and the project files, by stat
 
@@ -87,7 +89,7 @@ class CodeFacts:
     # -- which content each file has -------------------------------------------------------------
     def refresh(self, code: Sequence[Code], project_files: Sequence[Path] = (),
                 overrides: Optional[Mapping[Path, str]] = None,
-                trees: Optional[Dict[Path, ast.Module]] = None) -> ProgramModel:
+                trees: Optional[Dict[Path, ast.Module]] = None) -> "ProgramModel":
         """The model of these code files and project files; ``overrides``: the unsaved text of some
         (an editor's); ``trees``: filled with the trees parsed here, for the analysis to reuse."""
         self.scan(code, project_files, overrides)
@@ -125,7 +127,7 @@ class CodeFacts:
         self._scanned = (digests, index, {full for full in unsaved})
         return _key(digests, self.declared)
 
-    def model(self, trees: Optional[Dict[Path, ast.Module]] = None) -> ProgramModel:
+    def model(self, trees: Optional[Dict[Path, ast.Module]] = None) -> "ProgramModel":
         """The model of what the last :meth:`scan` found (a copy the caller may complete)."""
         digests, index, unsaved = self._scanned
         model = self._model(digests, index, trees)
@@ -134,7 +136,7 @@ class CodeFacts:
         self.texts = {rel: held for rel, held in self.texts.items() if self.paths.get(rel) in unsaved}
         return _copy(model)
 
-    def edit(self, path: Path, text: str) -> Tuple[ProgramModel, bool]:
+    def edit(self, path: Path, text: str) -> Tuple["ProgramModel", bool]:
         """The model with one file's text replaced (an editor's unsaved change), without looking at
         any other file; and whether it differs from the last one. Needs a ``refresh`` first."""
         if self.last is None:
@@ -193,12 +195,15 @@ class CodeFacts:
 
     # -- summaries and the model -----------------------------------------------------------------
     def _model(self, digests: Dict[str, str], index: Dict[str, IndexEntry],
-               trees: Optional[Dict[Path, ast.Module]]) -> ProgramModel:
+               trees: Optional[Dict[Path, ast.Module]]) -> "ProgramModel":
         racy = any(stat is not None and stat[0] >= time.time_ns() - RACY_NS for _, stat in self.declared)
         key = _key(digests, self.declared)
         if self.last is not None and self.last.key == key:
             self._commit(index)
             return self.last.model
+        from mlf_lint.lint import programs
+        from mlf_lint.lint.programs import ProgramModel
+
         stored = self.store.code_facts(key) if self.store is not None and not racy else None
         model = ProgramModel.from_dict(stored) if stored is not None else None
         if model is not None:
@@ -247,6 +252,8 @@ class CodeFacts:
         return by_rel
 
     def _summarise(self, rel: str, text: str, trees: Optional[Dict[Path, ast.Module]]) -> Dict:
+        from mlf_lint.lint import summaries
+
         self.summarised += 1
         code = code_text(rel, text)
         tree = None
@@ -279,7 +286,7 @@ class CodeFacts:
         self._new_summaries = {}
 
 
-def _copy(model: ProgramModel) -> ProgramModel:
+def _copy(model: "ProgramModel") -> "ProgramModel":
     """A copy the caller may complete (env vars, versions: the facts are what it changes) without
     touching what is kept here; places are tuples, so copying the lists and dicts holding them is
     enough."""

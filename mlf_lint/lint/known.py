@@ -1,13 +1,15 @@
-"""Findings already known: what a file held when it was last checked, reused while its text and
-every project fact those findings consulted are the same (the flake8 plugin's per-file cache, in
-the fact store). Cheap on purpose: a hit imports no rule and walks no tree."""
+"""Findings already known: what a file held when it was last checked (the flake8 plugin's per-file
+cache, in the fact store). Reused whole while the file's text and the root's complete model (every
+file's content, the project files, the pins) are the same, without loading the model at all; or,
+once the model changed, while the facts the findings consulted are the same. Cheap on purpose: a
+hit imports no rule and walks no tree."""
 from __future__ import annotations
 
 import functools
 import os
-from typing import List, Optional, Set, Union
+from typing import Dict, List, Optional, Tuple, Union
 
-from mlf_lint.engine.cache import content_hash, fact_digest, fact_digests
+from mlf_lint.engine.cache import content_hash, fact_digest
 from mlf_lint.engine.factstore import FactStore
 from mlf_lint.engine.facts import FileFacts, ProjectFacts
 from mlf_lint.engine.finding import Finding
@@ -32,25 +34,47 @@ def tool_stamp() -> str:
     return content_hash("\n".join(seen).encode("utf-8", "surrogatepass"))
 
 
-def known_findings(store: Optional[FactStore], rel: str, digest: str,
-                   facts: Union[ProjectFacts, FileFacts]) -> Optional[List[Finding]]:
-    """The findings kept for this file's text, if the facts they consulted are unchanged."""
+def _row(store: Optional[FactStore], rel: str, digest: str) -> Optional[Dict]:
     kept = store.findings(rel) if store is not None else None
-    if kept is None or kept[0] != digest:
+    if kept is None or kept[0] != digest or not isinstance(kept[1], dict) or kept[1].get("tool") != tool_stamp():
         return None
-    data = kept[1]
+    return kept[1]
+
+
+def _findings(data: List[Dict]) -> List[Finding]:
+    return [Finding.from_dict(f) for f in data]
+
+
+def kept_whole(store: Optional[FactStore], rel: str, digest: str, complete_key: str) -> Optional[List[Finding]]:
+    """Everything the file showed (its own findings and the project's on its lines), if its text
+    and the root's complete model are the same as then."""
+    data = _row(store, rel, digest)
+    if not complete_key or data is None or data.get("complete") != complete_key:
+        return None
     try:
-        if data["tool"] != tool_stamp():
-            return None
+        return _findings(data["findings"]) + _findings(data["lines"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def kept_analysis(store: Optional[FactStore], rel: str, digest: str, facts: Union[ProjectFacts, FileFacts]
+                  ) -> Optional[Tuple[List[Finding], Dict[str, str]]]:
+    """The file's own findings and the digests of the facts they consulted, if those facts are
+    the same now (the model changed elsewhere)."""
+    data = _row(store, rel, digest)
+    if data is None:
+        return None
+    try:
         if any(fact_digest(facts, name) != value for name, value in data["facts"].items()):
             return None
-        return [Finding.from_dict(f) for f in data["findings"]]
+        return _findings(data["findings"]), dict(data["facts"])
     except (KeyError, TypeError, ValueError, AttributeError):
         return None  # an entry of another shape: check again
 
 
-def keep_findings(store: Optional[FactStore], rel: str, digest: str, findings: List[Finding],
-                  used: Set[str], facts: Union[ProjectFacts, FileFacts]) -> None:
+def keep(store: Optional[FactStore], rel: str, digest: str, complete_key: str, findings: List[Finding],
+         used: Dict[str, str], lines: List[Finding]) -> None:
     if store is not None:
-        store.put_findings(rel, digest, {"findings": [f.to_dict() for f in findings], "tool": tool_stamp(),
-                                         "facts": fact_digests(facts, used)})
+        store.put_findings(rel, digest, {"tool": tool_stamp(), "complete": complete_key, "facts": used,
+                                         "findings": [f.to_dict() for f in findings],
+                                         "lines": [f.to_dict() for f in lines]})
