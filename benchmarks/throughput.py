@@ -3,7 +3,7 @@
 
     python benchmarks/throughput.py [CORPUS_DIR ...]
 
-Without arguments it uses the corpus of ../shared/bench/corpus.sh (timm, Lightning, Keras,
+Without arguments it uses the corpus of benchmarks/corpus.py (timm, Lightning, Keras,
 transformers sources in ~/.cache/mlf-lint-bench). The numbers are for the record (CHANGELOG,
 closing notes): cost should grow linearly with size, so lines/s should stay roughly flat across
 corpora. Nothing here asserts a time; compare runs made on the same machine.

@@ -1,8 +1,14 @@
 """flake8 adapter: ``(tree, filename, lines)`` -> the lint run -> flake8 tuples.
 
-Reports exactly what ``mlf-lint check`` reports for the same file: the same project facts (the
-project root is found from the file) and the same rules. Project files (environment.yml, ...) are
-the CLI's alone: flake8 only hands plugins Python files.
+Reports exactly what ``mlf-lint check`` reports for the same file: the same facts (the project
+root is found from the file, and the file is judged under the facts of every program of the root
+that reaches it), the same rules, and the project-level findings on the file's lines (the
+environment-variable rules, MLF4xx). Findings on project files (environment.yml, ...) are the
+CLI's alone: flake8 only hands plugins Python files.
+
+The facts come through the fact store: the project's ``.mlf_lint_cache`` when it exists, else the
+user's cache folder (never a new folder in the project), so a warm run reads no unchanged file;
+a file whose text and whose project are unchanged shows what it showed last time (lint/known.py).
 """
 from __future__ import annotations
 
@@ -17,35 +23,34 @@ from mlf_lint.engine.paths import printable, relative
 UNREADABLE = "MLF902"
 CONFIG_INVALID = "MLF906"
 
-_FACTS: Dict[Path, object] = {}  # root -> its facts, or the ConfigError that stops its checks
-_ROOTS: Dict[Path, Path] = {}  # folder -> project root, for this (short-lived) flake8 process
+_ROOTS: Dict[Path, Path] = {}    # folder -> project root, for this (short-lived) flake8 process
+_SCANS: Dict[Path, object] = {}   # project root -> its RootScan (the model is loaded only if needed)
 
 
-def _file_facts(filename: str):
-    """The facts the file is judged under (those of every program of its root that reaches it), or
-    the ConfigError of its project's broken mlf-lint configuration."""
-    from mlf_lint.engine.config import ConfigError, load_config
+def _scan(path: Path):
+    """The scan of the file's project root; its ``config_problem`` names a broken mlf-lint
+    configuration (reported as MLF906: no rule runs on settings nobody chose, as in ``mlf-lint``)."""
     from mlf_lint.lint.discovery import find_root
-    from mlf_lint.lint.facts import model_for_root
+    from mlf_lint.lint.facts import root_scan
 
-    path = Path(filename).resolve()
-    root = _ROOTS.get(path.parent)
+    folder = path.parent
+    root = _ROOTS.get(folder)
     if root is None:
-        root = _ROOTS[path.parent] = find_root(path.parent)
-    if root not in _FACTS:
-        try:
-            config = load_config(root)
-        except ConfigError as exc:
-            # As `mlf-lint` (exit 2, the same message): no rule runs on settings nobody chose.
-            _FACTS[root] = exc
-        else:
-            # The CLI's cache also serves the plugin: per-file summaries and the root's program model
-            # are keyed by content, so an editor's flake8 run reuses what the last run computed.
-            _FACTS[root] = model_for_root(root, config)
-    found = _FACTS[root]
-    if isinstance(found, ConfigError):
-        return found
-    return found.for_file(relative(path, root))  # type: ignore[attr-defined]
+        root = _ROOTS[folder] = find_root(folder)
+    if root not in _SCANS:
+        _SCANS[root] = root_scan(root)
+    return _SCANS[root]
+
+
+def _any_selected(options, codes) -> bool:
+    """Whether flake8 would report any MLF code at all, decided as flake8 decides (its own engine)."""
+    try:
+        from flake8.style_guide import Decision, DecisionEngine
+
+        engine = DecisionEngine(options)
+        return any(engine.decision_for(code) is Decision.Selected for code in codes)
+    except Exception:  # noqa: BLE001 - another flake8 version: run, and let flake8 filter
+        return True
 
 
 def _undecodable(path: Path, lines: Sequence[str]) -> Optional[str]:
@@ -84,17 +89,24 @@ class Plugin:
 
         option_manager.extend_default_ignore(default_ignored())
 
+    # False when flake8's selection leaves out every MLF code (`flake8 --select E`): then the
+    # plugin does nothing, so installing mlf-lint costs such runs next to nothing.
+    wanted: bool = True
+
     @classmethod
     def parse_options(cls, options) -> None:
-        from mlf_lint.engine.registry import default_ignored
+        from mlf_lint.engine.registry import all_rules, default_ignored
 
         named = [s.upper() for s in [*(getattr(options, "select", None) or ()),
                                      *(getattr(options, "extend_select", None) or ())]]
         cls.explicitly_selected = tuple(c for c in default_ignored() if c in named or "ALL" in named)
+        cls.wanted = _any_selected(options, all_rules())
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         """The findings; never raises. flake8 runs every plugin in one process, so an exception here
         would end `flake8 --select E,F` too: installing mlf-lint must never break plain flake8."""
+        if not self.wanted:
+            return
         try:
             found = list(self._findings())
         except Exception as exc:  # noqa: BLE001 - the last resort: one finding instead of a traceback
@@ -105,8 +117,6 @@ class Plugin:
         yield from found
 
     def _findings(self) -> Iterator[Tuple[int, int, str, type]]:
-        from mlf_lint.lint.check import check_source
-
         if self.filename in ("stdin", "-", None):
             path = Path.cwd() / "stdin.py"
         else:
@@ -115,19 +125,40 @@ class Plugin:
 
         if any(is_template_dir(part) for part in path.parts[:-1]):
             return  # a template file: the CLI does not read it either (a note says so)
-        source = "".join(self.lines)
         problem = _undecodable(path, self.lines) if self.filename not in ("stdin", "-", None) else None
         if problem:
             yield 1, 0, f"{UNREADABLE} cannot analyse this file: {problem}", type(self)
             return
-        facts = _file_facts(str(path))
-        if isinstance(facts, Exception):
-            root = relative(_ROOTS[path.resolve().parent], Path.cwd())
+        from mlf_lint.engine.cache import fact_digests
+        from mlf_lint.lint import known
+
+        source = "".join(self.lines)
+        path = path.resolve()
+        scan = _scan(path)
+        if scan.config_problem:  # type: ignore[attr-defined]
+            root = relative(scan.root, Path.cwd())  # type: ignore[attr-defined]
             yield (1, 0, f"{CONFIG_INVALID} mlf-lint's configuration cannot be read, so no MLF rule was checked in "
-                   f"the project at {root}: {printable(str(facts))} (`mlf-lint` stops there too)", type(self))
+                   f"the project at {root}: {printable(scan.config_problem)} (`mlf-lint` stops there too)",  # type: ignore
+                   type(self))
             return
-        # Every code runs here; flake8 itself applies --select/--ignore and the default ignores.
-        findings, _ = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore[arg-type]
+        store = scan.code_facts.store  # type: ignore[attr-defined]
+        rel, digest = relative(path, scan.root), known.text_digest(source)  # type: ignore[attr-defined]
+        # Every code runs here; flake8 itself applies --select/--ignore, noqa and the default ignores.
+        findings = known.kept_whole(store, rel, digest, scan.key)  # type: ignore[attr-defined]
+        if findings is None:
+            from mlf_lint.lint.facts import code_lines_of
+
+            project = scan.facts()  # type: ignore[attr-defined]
+            facts = project.for_file(rel)
+            analysis = known.kept_analysis(store, rel, digest, facts)
+            if analysis is None:
+                from mlf_lint.lint.check import check_source
+
+                found, used = check_source(path.as_posix(), source, facts, None, tree=self.tree)  # type: ignore
+                analysis = found, fact_digests(facts, used)
+            lines = code_lines_of(project.code_lines, rel, source, path.as_posix(), None)
+            known.keep(store, rel, digest, scan.key, analysis[0], analysis[1], lines)  # type: ignore[attr-defined]
+            findings = [*analysis[0], *lines]
         from mlf_lint.engine.registry import all_rules
 
         rules = all_rules()

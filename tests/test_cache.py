@@ -8,6 +8,9 @@ import pytest
 from helpers import invoke, write
 from mlf_lint.engine.cache import CACHE_FILE
 from mlf_lint.engine.config import Config
+from mlf_lint.engine.factstore import STORE_FILE, FactStore, user_store_path
+from mlf_lint.lint.facts import root_facts
+from mlf_lint.lint.freshness import CodeFacts, store_stamp
 from mlf_lint.lint.runner import Options, run
 
 
@@ -99,9 +102,16 @@ def test_clean_and_cache_dir(tmp_path: Path) -> None:
     assert (other / CACHE_FILE).exists()
     invoke([str(root)])
     assert (root / ".mlf_lint_cache" / CACHE_FILE).exists()
+    assert (root / ".mlf_lint_cache" / STORE_FILE).exists()
+    # What an editor (the flake8 plugin, the server) left in the user cache goes too.
+    root_facts(root.resolve(), code_facts=CodeFacts(root.resolve(), FactStore(user_store_path(), store_stamp(),
+                                                                              root.resolve())))
+    assert FactStore(user_store_path(), store_stamp(), root.resolve()).index()
     code, out, _ = invoke(["clean", str(root)])
-    assert code == 0 and "removed" in out
+    assert code == 0 and "removed" in out and "from" in out
     assert not (root / ".mlf_lint_cache" / CACHE_FILE).exists()
+    assert not (root / ".mlf_lint_cache" / STORE_FILE).exists()
+    assert not FactStore(user_store_path(), store_stamp(), root.resolve()).index()
     code, out, _ = invoke(["clean", str(root)])
     assert code == 0 and "no cache" in out
 
@@ -185,6 +195,6 @@ def test_only_the_caches_own_old_files_are_deleted(tmp_path: Path) -> None:
     target.write_text('{"stamp": "looks like ours"}', encoding="utf-8")
     (folder / "cache-v1.json").symlink_to(target)
     _run(root)
-    assert sorted(p.name for p in folder.iterdir()) == [".gitignore", "cache-v1.json", CACHE_FILE, "cache-v7.json",
-                                                        "cache-vX.json"]
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(STORE_FILE)) == [
+        ".gitignore", "cache-v1.json", CACHE_FILE, "cache-v7.json", "cache-vX.json"]
     assert target.read_text(encoding="utf-8") == '{"stamp": "looks like ours"}'

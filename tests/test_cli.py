@@ -40,6 +40,17 @@ def test_exit_zero_flag(project: Path) -> None:
     assert invoke([str(project), "--no-cache", "--exit-zero"])[0] == 0
 
 
+def test_no_default_path_checks_nothing_when_given_no_paths(project: Path) -> None:
+    """What the pre-commit hook runs: with no file names there is nothing to check."""
+    write(project, {"bad.py": BENCHMARK})
+    everything = run_module(["--no-cache"], cwd=project)
+    assert everything.returncode == 1 and "MLF120" in everything.stdout
+    nothing = run_module(["check", "--no-default-path", "--no-cache"], cwd=project)
+    assert nothing.returncode == 0 and "0 files checked" in nothing.stdout, nothing.stdout + nothing.stderr
+    named = run_module(["check", "--no-default-path", "--no-cache", "bad.py"], cwd=project)
+    assert named.returncode == 1 and "MLF120" in named.stdout
+
+
 @pytest.mark.parametrize("args", [["--select", "MLF999"], ["--ignore", "XYZ1"], ["--extend-select", "MLF8"]])
 def test_unknown_code_exits_2_with_one_line(project: Path, args) -> None:
     write(project, {"bad.py": BENCHMARK})

@@ -23,7 +23,9 @@ ALLOWED: Dict[str, Set[str]] = {
     "evidence": {"engine"},
     "audit": {"engine", "rules", "report"},
     "flake8_plugin": {"engine", "lint"},
-    "cli": {"engine", "rules", "project_checks", "lint", "report", "fix", "scaffold", "evidence", "audit"},
+    "server": {"engine", "lint", "fix"},
+    "cli": {"engine", "rules", "project_checks", "lint", "report", "fix", "scaffold", "evidence", "audit",
+            "server"},
     "__main__": {"cli"},
     "__init__": set(),
 }

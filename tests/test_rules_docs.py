@@ -1,4 +1,4 @@
-"""Rule pages and README tables stay in step with the registry; `mlf-lint rule(s)`; the workflow."""
+"""Rule pages and README tables stay in step with the registry; `mlf-lint rule(s)`."""
 
 from __future__ import annotations
 
@@ -7,15 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from click_compat import cli_runner
 
 from mlf_lint.cli import rules as cli_rules
 from mlf_lint.cli import cli
 from mlf_lint.engine.registry import all_rules
 from mlf_lint.report import docs
-
-from actionlint_support import actionlint
 
 _spec = importlib.util.spec_from_file_location(
     "report_sample", Path(__file__).parent / "fixtures/report/sample.py"
@@ -126,30 +123,52 @@ def test_unknown_rule_exits_2_with_close_codes(monkeypatch: pytest.MonkeyPatch) 
     assert nothing.exit_code == 2 and "mlf-lint rules" in nothing.output
 
 
-WORKFLOWS = [REPO / "docs/github-workflow.yml", REPO / ".github/workflows/mlf-lint.yml"]
+def _run_cli(args: list, tty: bool) -> str:
+    """`mlf-lint ARGS` as a subprocess, its stdout a pipe or a pseudo-terminal (120 columns)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    env.pop("NO_COLOR", None)
+    command = [sys.executable, "-m", "mlf_lint", *args]
+    if not tty:
+        return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(command, stdout=follower, stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
-def test_workflow_runs_sarif_and_uploads_it() -> None:
-    # The repository's own copy installs its checkout instead of the published package.
-    own = WORKFLOWS[1].read_text().replace(
-        "python -m pip install .  # this repository lints itself with its own checkout",
-        "python -m pip install mlf-lint")
-    assert WORKFLOWS[0].read_text() == own
-    flow = yaml.safe_load(WORKFLOWS[0].read_text())
-    job = flow["jobs"]["mlf-lint"]
-    assert job["permissions"]["security-events"] == "write"
-    runs = " ".join(step.get("run", "") for step in job["steps"])
-    assert "mlf-lint . --format sarif -o mlf-lint.sarif" in runs
-    upload = next(
-        s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif")
-    )
-    assert upload["uses"].endswith("@v3") and upload["with"]["sarif_file"] == "mlf-lint.sarif"
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal")
+def test_rules_print_markdown_when_piped_and_a_table_on_a_terminal() -> None:
+    piped = _run_cli(["rules", "--select", "MLF12"], tty=False)
+    lines = piped.splitlines()
+    assert lines[0] == "| code | name | library | severity | default on | fixable | summary |"
+    row = next(line for line in lines if line.startswith("| [MLF120]"))
+    assert row.startswith(f"| [MLF120]({all_rules()['MLF120'].url}) | cudnn-benchmark | PyTorch |")
+    assert all(line.startswith("|") for line in lines) and "┃" not in piped
+
+    terminal = _run_cli(["rules", "--select", "MLF12"], tty=True)
+    assert "┃" in terminal and "mlf-lint rules (" in terminal and "| --- |" not in terminal
 
 
-def test_actionlint_accepts_the_workflow(tmp_path: Path) -> None:
-    proc = actionlint(WORKFLOWS, tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-    broken = tmp_path / "broken.yml"
-    broken.write_text(WORKFLOWS[0].read_text().replace("security-events: write", "security-event: write"))
-    assert actionlint([broken], tmp_path).returncode != 0
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal")
+def test_rule_page_is_plain_markdown_when_piped_and_rendered_on_a_terminal() -> None:
+    piped = _run_cli(["rule", "MLF120"], tty=False)
+    assert piped == all_rules()["MLF120"].page()
+    terminal = _run_cli(["rule", "MLF120"], tty=True)
+    assert "MLF120 cudnn-benchmark" in terminal and "# MLF120" not in terminal and "```" not in terminal

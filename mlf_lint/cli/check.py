@@ -40,6 +40,7 @@ class CheckOptions:
     jobs: Optional[int] = None
     config_file: Optional[Path] = None
     color: Optional[bool] = None
+    no_default_path: bool = False
     fix: FixFlags = FixFlags()
 
     @classmethod
@@ -115,7 +116,8 @@ class _Progress:
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has.")
 @click.option("--target-version", multiple=True, metavar="LIB=VER",
               help="Assume this library version (e.g. torch=2.4) instead of the pinned one.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the caches of findings and facts (a run from scratch).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help=f"Cache folder (default: {CACHE_DIR} at the project root).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
@@ -123,6 +125,8 @@ class _Progress:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read settings from this TOML file instead of discovering one.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+@click.option("--no-default-path", is_flag=True,
+              help="With no PATH, check nothing (not the current folder): for hooks that pass the files (pre-commit).")
 @fix_options  # --fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, --add-noqa, --pin (fix_flags)
 def check(**params: Any) -> None:
     """Check Python code, notebooks and project files for reproducibility problems.
@@ -209,13 +213,15 @@ def run_check(options: CheckOptions) -> None:
     from mlf_lint.report.text import statistics as stats_table
 
     fmt, output_file = options.fmt, options.output_file
-    targets = [Path(p) for p in (options.paths or (Path("."),))]
+    # No PATH means the current folder, except for a hook that passes the files (an empty run then).
+    default = () if options.no_default_path else (Path("."),)
+    targets = [Path(p) for p in (options.paths or default)]
     for target in targets:
         if not target.exists():
             fail(f"{target}: no such file or directory{_command_hint(target)}")
     targets = [t.resolve() for t in targets]
     _note_unchecked(targets)
-    root = _common_root(targets)
+    root = _common_root(targets or [Path.cwd()])
     config = _configured(options, root)
     versions = parse_target_versions([*config.target_version, *options.target_version])
     _note_capped_jobs(options.jobs or config.jobs)
@@ -256,20 +262,28 @@ def run_check(options: CheckOptions) -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help=f"Cache folder (default: {CACHE_DIR} at the project root).")
 def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
-    """Remove the result cache of the project at PATH (default: the current folder): the cache's
-    own files, and its folder once nothing else is in it."""
+    """Remove the caches of the project at PATH (default: the current folder): the cache folder's
+    own files (results and facts), the folder once nothing else is in it, and what the user cache
+    keeps of the project (editors, the flake8 plugin)."""
+    from mlf_lint.engine import factstore
     from mlf_lint.engine.cache import cache_folder, clean as clean_cache
     from mlf_lint.lint.discovery import find_root
+    from mlf_lint.lint.freshness import store_stamp
 
     root = find_root((path or Path(".")).resolve())
     try:
         folder = cache_folder(root, load_config(root).cache_dir, cache_dir)
     except ConfigError as exc:
         fail(str(exc))
+    stored = factstore.clean(folder / factstore.STORE_FILE)  # first, so the folder can go too
     removed, folder_gone = clean_cache(folder)
+    removed = [factstore.STORE_FILE] * stored + removed
     if folder_gone:
         click.echo(f"removed {folder} ({', '.join(removed) or 'empty'})")
     elif removed:
         click.echo(f"removed {', '.join(removed)} from {folder} (the folder holds other files: kept)")
     else:
         click.echo(f"no cache at {folder}")
+    user = factstore.user_store_path()
+    if user.exists() and factstore.FactStore(user, store_stamp(), root).forget():
+        click.echo(f"removed the facts of {root} from {user}")

@@ -16,4 +16,5 @@ LAZY_COMMANDS = {
     "config": "mlf_lint.cli.lifecycle:config",
     "sync": "mlf_lint.cli.lifecycle:sync",
     "bump-version": "mlf_lint.cli.lifecycle:bump_version",
+    "server": "mlf_lint.cli.server:server",
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Any, Dict, List
+import sys
+from typing import Any, Dict, List, Optional
 
 import click
 
@@ -45,7 +46,9 @@ def close_codes(code: str, limit: int = 3) -> List[str]:
     "--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True
 )
 def rule(code: str, fmt: str) -> None:
-    """Show the documentation page of one rule (what, why, example, fix, references)."""
+    """Show the documentation page of one rule (what, why, example, fix, references).
+
+    The page is Markdown: rendered on a terminal, plain when piped or redirected."""
     found = get_rule(code)
     if found is None:
         hint = close_codes(code)
@@ -53,20 +56,32 @@ def rule(code: str, fmt: str) -> None:
         fail(f"unknown rule code {code!r}{suggestion}", tag="")
     if fmt == "json":
         click.echo(json.dumps(rule_json(found), indent=2, sort_keys=True))
+    elif sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(found.page()))
     else:
         click.echo(found.page(), nl=False)
 
 
 @click.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default=None,
+              help="table: a terminal table; markdown: a Markdown table (the default when output is not a terminal).")
 @click.option(
     "--select", "prefix", default="", metavar="PREFIX", help="only codes starting with PREFIX, e.g. MLF1"
 )
-def rules(fmt: str, prefix: str) -> None:
+def rules(fmt: Optional[str], prefix: str) -> None:
     """List every rule: code, name, library, severity, default on, fixable, summary."""
-    chosen = [r for c, r in all_rules().items() if c.startswith(prefix.upper())]
+    chosen = {c: r for c, r in all_rules().items() if c.startswith(prefix.upper())}
     if fmt == "json":
-        click.echo(json.dumps([rule_json(r) for r in chosen], indent=2, sort_keys=True))
+        click.echo(json.dumps([rule_json(r) for r in chosen.values()], indent=2, sort_keys=True))
+        return
+    if fmt == "markdown" or (fmt is None and not sys.stdout.isatty()):
+        # A piped table must stay readable: rich would wrap it into the 80-column grid of a pipe.
+        from mlf_lint.report.docs import rules_table
+
+        click.echo(rules_table(chosen, link=lambda r: r.url))
         return
     from rich.console import Console
     from rich.table import Table
@@ -74,7 +89,7 @@ def rules(fmt: str, prefix: str) -> None:
     table = Table(title=f"mlf-lint rules ({len(chosen)})")
     for column in ("code", "name", "library", "severity", "default", "fix", "summary"):
         table.add_column(column, overflow="fold")
-    for r in chosen:
+    for r in chosen.values():
         table.add_row(
             r.code,
             r.name,

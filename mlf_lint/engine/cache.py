@@ -1,8 +1,10 @@
 """Content cache: a file's findings are reused while its content, the effective config, the tool
 version and the project facts those findings consulted are all unchanged.
 
-Stored as JSON (never pickle: a cache file is data), under a header with the body's digest: a
-damaged file is dropped whole and rebuilt, never trusted in part.
+Stored as JSON (never pickle: a cache file is data) under a header with the body's digest, so a
+damaged file is dropped whole and rebuilt, never trusted in part; written whole to a temporary file
+and renamed over the old one, so concurrent runs never see half a file. What the facts are made of
+lives in the fact store beside it (``engine.factstore``).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from mlf_lint.engine.config import ConfigError
 from mlf_lint.engine.facts import FileFacts, ProjectFacts
 
 CACHE_DIR = ".mlf_lint_cache"  # the default cache folder, at the project root
-CACHE_FILE = "cache-v6.json"  # v6: a header with the body's digest; v5: summaries for the program model
+CACHE_FILE = "cache-v6.json"  # v6: a header with the body's digest; findings only (facts: the fact store)
 # Every version of the cache file has been one JSON object whose first key is the stamp; a file
 # that does not start so is not the cache's own and is never deleted.
 _OWN_FILE = re.compile(r"cache-v\d+\.json")
@@ -54,6 +56,18 @@ def _owned(path: Path) -> bool:
         return False
 
 
+def make_cache_folder(folder: Path) -> bool:
+    """Create the cache folder (git-ignored inside); whether it exists afterwards."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+    except OSError:
+        return False
+    return True
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -83,8 +97,6 @@ class Cache:
         self.path = folder / CACHE_FILE
         self.stamp = f"{__version__}:{config_key}"
         self.entries: Dict[str, Dict[str, Any]] = {}
-        self.summaries: Dict[str, Any] = {}
-        self.facts: Dict[str, Any] = {}   # project root -> {"key": digest of its code, "model": {...}}
         self.dirty = False
         self._load()
 
@@ -101,28 +113,9 @@ class Cache:
             data = json.loads(body)
         except (OSError, ValueError, RecursionError, MemoryError):
             return
-        entries, summaries, facts = data.get("files"), data.get("summaries"), data.get("facts")
-        if isinstance(entries, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
-            self.entries, self.summaries, self.facts = entries, summaries, facts
-
-    def code_model(self, root: str, key: str) -> Optional[Dict[str, Any]]:
-        """The program model (plain data) computed from exactly this set of file contents, or None."""
-        entry = self.facts.get(root)
-        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("model"), dict):
-            return None
-        return entry["model"]
-
-    def put_code_model(self, root: str, key: str, model: Dict[str, Any]) -> None:
-        self.facts[root] = {"key": key, "model": model}
-        self.dirty = True
-
-    def summary(self, digest: str) -> Optional[Dict[str, Any]]:
-        found = self.summaries.get(digest)
-        return found if isinstance(found, dict) else None
-
-    def put_summary(self, digest: str, summary: Dict[str, Any]) -> None:
-        self.summaries[digest] = summary
-        self.dirty = True
+        entries = data.get("files") if isinstance(data, dict) else None
+        if isinstance(entries, dict):
+            self.entries = entries
 
     def lookup(self, rel: str, digest: str, facts: Union[ProjectFacts, FileFacts]
                ) -> Optional[Tuple[list, Optional[str]]]:
@@ -145,19 +138,13 @@ class Cache:
         self.entries[rel] = {"hash": digest, "findings": findings, "facts": used, "failure": failure}
         self.dirty = True
 
-    def save(self, live_hashes: Iterable[str]) -> None:
-        if not self.dirty:
+    def save(self) -> None:
+        if not self.dirty or not make_cache_folder(self.folder):
             return
-        live = set(live_hashes)
-        self.summaries = {k: v for k, v in self.summaries.items() if k in live}
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
             # One line of header (the stamp first, as every version had it), then the body; JSON
             # escapes every newline inside strings, so the body is one line too.
-            body = json.dumps({"files": self.entries, "summaries": self.summaries, "facts": self.facts}).encode()
+            body = json.dumps({"files": self.entries}).encode()
             header = json.dumps({"stamp": self.stamp, "digest": content_hash(body)}).encode()
             fd, tmp = tempfile.mkstemp(dir=str(self.folder), prefix=".cache-", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:

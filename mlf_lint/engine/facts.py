@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 # A place in the project: (relative path, line).
 Where = Tuple[str, int]
@@ -53,8 +53,27 @@ class ProjectFacts:
 
     def key(self) -> str:
         """A digest of every fact; a cached finding list is valid only under the same key."""
-        blob = json.dumps(asdict(self), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(self.as_data(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def as_data(self) -> Dict[str, Any]:
+        """The facts as plain data for JSON (what ``asdict`` gives, without its deep copy: the
+        places are tuples already, which JSON writes as lists)."""
+        return dict(vars(self))
+
+    @classmethod
+    def from_data(cls, data: Dict[str, Any]) -> "ProjectFacts":
+        """Facts from their JSON form (``asdict``), places as tuples again. Raises TypeError or
+        ValueError on data of another shape."""
+        def places(value: Any) -> Any:  # [[path, line], ...] -> [(path, line), ...]; other lists as they are
+            return [tuple(v) if isinstance(v, list) else v for v in value] if isinstance(value, list) else value
+
+        restored: Dict[str, Any] = {}
+        for name, value in data.items():
+            if isinstance(value, dict):
+                restored[name] = {key: places(v) for key, v in value.items()}
+            else:
+                restored[name] = places(value)
+        return cls(**restored)
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""Path helpers every layer shares: relative POSIX paths, and which modules are tests."""
+"""Path helpers every layer shares: relative POSIX paths, which modules are tests, file stats."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Optional, Tuple
 
 
 def printable(name: str) -> str:
@@ -42,3 +44,12 @@ def is_test_file(rel: str) -> bool:
     name = parts[-1]
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
             or "tests" in parts[:-1] or "test" in parts[:-1])
+
+
+def file_stat(path: str) -> Optional[Tuple[int, int]]:
+    """``(mtime_ns, size)`` of a file, or None when there is none (what caches compare)."""
+    try:
+        seen = os.stat(path)
+    except OSError:
+        return None
+    return seen.st_mtime_ns, seen.st_size

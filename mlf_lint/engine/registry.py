@@ -6,11 +6,14 @@ so the CLI, the flake8 plugin, the reporters and the docs generator all read the
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-import yaml
+from mlf_lint.engine.userdirs import user_cache_home
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 # Every folder that contributes codes; a new rule package adds its folder here.
@@ -112,9 +115,31 @@ def _rule_from(data: dict, source: str) -> Rule:
 
 
 def read_table(path: Path) -> Any:
-    """A packaged data table (rule metadata, op tables), with libyaml's loader where present."""
+    """A packaged data table (rule metadata, op tables), with libyaml's loader where present.
+
+    Each run of the linter loads every table, and loading YAML is slow: a table's parse is kept as
+    JSON in the user cache, under the digest of the YAML's bytes, and loaded from there (several
+    times faster) while the table is unchanged. Only a parse that JSON gives back exactly is kept."""
+    data = path.read_bytes()
+    kept = user_cache_home() / "tables" / f"{hashlib.blake2b(data, digest_size=16).hexdigest()}.json"
+    try:
+        return json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    table = yaml.load(data.decode("utf-8"), Loader=loader)
+    try:
+        text = json.dumps(table)
+        if json.loads(text) == table:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            tmp = kept.with_name(f".{kept.stem}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, kept)  # whole or not at all: another run may read it meanwhile
+    except (OSError, TypeError, ValueError):
+        pass  # not representable in JSON, or no cache folder: the YAML is read every time
+    return table
 
 
 @functools.lru_cache(maxsize=None)

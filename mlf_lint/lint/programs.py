@@ -49,7 +49,7 @@ class ProgramModel:
 
     def to_dict(self) -> Dict[str, object]:
         return {"programs": [asdict(p) for p in self.programs], "reach": self.reach,
-                "facts": [asdict(f) for f in self.facts], "library": asdict(self.library),
+                "facts": [f.as_data() for f in self.facts], "library": self.library.as_data(),
                 "quiet": {k: list(v) for k, v in self.quiet.items()}, "reached": self.reached,
                 "defined": self.defined}
 
@@ -58,12 +58,12 @@ class ProgramModel:
         try:
             return cls([Program(**p) for p in data["programs"]],  # type: ignore[union-attr]
                        {k: list(v) for k, v in data["reach"].items()},  # type: ignore[union-attr]
-                       [ProjectFacts(**f) for f in data["facts"]],  # type: ignore[union-attr]
-                       ProjectFacts(**data["library"]),  # type: ignore[arg-type]
+                       [ProjectFacts.from_data(f) for f in data["facts"]],  # type: ignore[union-attr]
+                       ProjectFacts.from_data(data["library"]),  # type: ignore[arg-type]
                        {k: tuple(v) for k, v in data["quiet"].items()},  # type: ignore[union-attr]
                        [list(r) for r in data["reached"]],  # type: ignore[union-attr]
                        {k: list(v) for k, v in data["defined"].items()})  # type: ignore[union-attr]
-        except (TypeError, KeyError, AttributeError):
+        except (TypeError, ValueError, KeyError, AttributeError):
             return None  # an older or damaged entry: recompute
 
     def for_file(self, rel: str) -> FileFacts:
@@ -72,9 +72,12 @@ class ProgramModel:
         if not indices:
             return FileFacts([((), self.library)], quiet)
         groups: Dict[str, Tuple[List[str], ProjectFacts]] = {}
+        keys = self.__dict__.setdefault("_keys", {})  # each program's facts key, computed once
         for index in indices:
             facts = self.facts[index]
-            key = facts.key()
+            key = keys.get(index)
+            if key is None:
+                key = keys[index] = facts.key()
             if key not in groups:
                 groups[key] = ([], facts)
             groups[key][0].append(self.programs[index].rel)

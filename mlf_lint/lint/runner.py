@@ -19,7 +19,8 @@ from mlf_lint.engine.paths import relative
 from mlf_lint.engine.result import RunResult
 from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source
 from mlf_lint.lint.discovery import RootFinder, discover, discover_root, is_code
-from mlf_lint.lint.facts import program_model
+from mlf_lint.lint.facts import code_line_findings, code_lines_of, fact_store, program_model
+from mlf_lint.lint.freshness import Code, CodeFacts
 from mlf_lint.lint.programs import ProgramModel
 from mlf_lint.lint.sources import SourceFile, read_source
 from mlf_lint.project_checks.model import ProjectFiles
@@ -81,13 +82,15 @@ def _under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _models(options: Options, sources: List[SourceFile], project_files: List[Path],
-            cache: Optional[Cache], store: ProjectFiles) -> Tuple[Dict[Path, ProgramModel], Dict[Path, Path]]:
-    """The program model of every root, and each file's root (code and project files alike).
+def _models(options: Options, sources: List[SourceFile], project_files: List[Path], folder: Optional[Path],
+            store: ProjectFiles) -> Tuple[Dict[Path, ProgramModel], Dict[Path, Path], Dict[Path, List[Path]]]:
+    """The program model of every root, each file's root (code and project files alike), and each
+    root's project files (also those outside the checked paths).
 
     Each file's root is found from the file (as the flake8 plugin does), in one pass with a memo
-    per folder; a root's model comes from every code file under it, also those outside the
-    checked paths. Each file is summarised once per run (summaries are keyed by content)."""
+    per folder; a root's model comes from every code file under it, also those outside the checked
+    paths (not read unless they changed since the fact store in ``folder`` saw them; no store:
+    ``--no-cache``). Each file is summarised once per run (summaries are keyed by content)."""
     config = options.config
     finder = RootFinder((p.resolve() for p in options.paths), options.root)
     file_root: Dict[Path, Path] = {}
@@ -95,25 +98,28 @@ def _models(options: Options, sources: List[SourceFile], project_files: List[Pat
         file_root[path] = finder.root_of(path.parent)
     roots = sorted(set(file_root.values()))
     root_set = set(roots)
-    pools: Dict[Path, List[SourceFile]] = {root: [] for root in roots}
+    pools: Dict[Path, List[Code]] = {root: [] for root in roots}
     for src in sources:  # every root above a file sees it (nested roots: the outer one too)
-        for folder in (src.path.parent, *src.path.parent.parents):
-            if folder in root_set:
-                pools[folder].append(src)
+        for parent in (src.path.parent, *src.path.parent.parents):
+            if parent in root_set:
+                pools[parent].append(src)
     checked = [p.resolve() for p in options.paths]
-    known = {src.path for src in sources}
+    known = {str(src.path) for src in sources}
     by_root: Dict[Path, ProgramModel] = {}
-    memo = _SummaryMemo(cache)
+    files_of: Dict[Path, List[Path]] = {}
+    memo: Dict[str, dict] = {}   # summaries by digest, shared by the run's roots
     for root in roots:
         pool = pools[root]
         root_project_files = [p for p in project_files if _under(p, root)]
+        code_facts = CodeFacts(root, fact_store(root, folder, create=True) if folder is not None else None, memo)
         if not any(_under(root, p) for p in checked if p.is_dir()):
-            code, found = discover_root(root, config)
-            pool = pool + [read_source(p, relative(p, options.base)) for p in code if p not in known]
+            code, found = discover_root(root, config, code_facts.store)
+            pool = pool + [p for p in code if p not in known]
             root_project_files = sorted({*root_project_files, *found})
-        by_root[root] = program_model(root, pool, root_project_files, cache=memo,
+        by_root[root] = program_model(root, pool, root_project_files, code_facts=code_facts,
                                       target_versions=options.target_versions, trees=_TREES, store=store)
-    return by_root, file_root
+        files_of[root] = root_project_files
+    return by_root, file_root, files_of
 
 
 def run(options: Options) -> RunResult:
@@ -125,14 +131,15 @@ def run(options: Options) -> RunResult:
     code_files = [p for p in files if is_code(p)]
     project_files = [p for p in files if not is_code(p)]
     sources = [read_source(p, relative(p, options.base)) for p in code_files]
-    cache = None
+    cache, folder = None, None
     if options.use_cache:
-        cache = Cache(cache_folder(options.root, config.cache_dir, options.cache_dir), config.key())
+        folder = cache_folder(options.root, config.cache_dir, options.cache_dir)
+        cache = Cache(folder, config.key())
     store = ProjectFiles()  # each project file read and parsed once in this run
     _TREES.clear()
     try:
-        models, file_root = _models(options, sources, project_files, cache, store)
-        result = _run(options, enabled, files, sources, project_files, cache, models, file_root, store)
+        models, file_root, files_of = _models(options, sources, project_files, folder, store)
+        result = _run(options, enabled, files, sources, project_files, cache, models, file_root, files_of, store)
         result.notes = _template_note(templates, options.base)
         return result
     finally:
@@ -141,7 +148,7 @@ def run(options: Options) -> RunResult:
 
 def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[SourceFile],
          project_files: List[Path], cache: Optional[Cache], models: Dict[Path, ProgramModel],
-         file_root: Dict[Path, Path], store: ProjectFiles) -> RunResult:
+         file_root: Dict[Path, Path], files_of: Dict[Path, List[Path]], store: ProjectFiles) -> RunResult:
     config = options.config
     roots = sorted(models)
     every: List[FileFacts] = []
@@ -195,6 +202,16 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
                 options.progress(done, total)
             _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
 
+    # Project-level findings on lines of the checked .py files (MLF4xx), from all of the root's
+    # project files, whether or not they were checked: as the flake8 plugin reports them.
+    code_lines: Dict[Path, Dict[str, List[Finding]]] = {}
+    for src in sources:
+        if src.text is None or not src.path.name.endswith(".py"):
+            continue
+        root = file_root[src.path]
+        if root not in code_lines:
+            code_lines[root] = code_line_findings(root, models[root].library, files_of[root], store)
+        findings += code_lines_of(code_lines[root], relative(src.path, root), src.text, src.rel, enabled)
     if project_files:
         for root in roots:
             mine = [p for p in project_files if file_root[p] == root]  # each at its nearest root
@@ -202,7 +219,8 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
                 continue
             facts = models[root].library
             checked = project_checks.check_project_files(root, mine, facts, store)
-            findings += [_rebase(f, root, options.base) for f in checked.findings if f.code in enabled]
+            findings += [_rebase(f, root, options.base) for f in checked.findings
+                         if f.code in enabled and not f.path.endswith(".py")]
             failed = {}  # path -> why: the first failure of each file
             for finding in checked.failed:
                 failed.setdefault(_rebase(finding, root, options.base).path, finding.message)
@@ -210,7 +228,7 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
     findings = [f for f in findings if not _per_file_ignored(f, config)]
     findings.sort(key=Finding.sort_key)
     if cache:
-        cache.save(digests.values())
+        cache.save()
     return RunResult(root=options.base, findings=findings, files_checked=len(files),
                      unanalysed=sorted(set(unanalysed)), enabled_codes=sorted(enabled),
                      analysed=sorted(rel for rel, *_ in todo))
@@ -249,30 +267,3 @@ def _per_file_ignored(finding: Finding, config: Config) -> bool:
     if not config.per_file_ignores:
         return False
     return any(finding.code.startswith(c.upper()) for c in config.ignored_for(finding.path))
-
-
-class _SummaryMemo:
-    """The run's cache, or an in-memory stand-in without one: a file under nested roots (or in
-    several roots' pools) is summarised once per run either way."""
-
-    def __init__(self, cache: Optional[Cache]) -> None:
-        self.cache = cache
-        self.summaries: Dict[str, dict] = {}
-
-    def summary(self, digest: str) -> Optional[dict]:
-        found = self.summaries.get(digest)
-        if found is None and self.cache is not None:
-            found = self.cache.summary(digest)
-        return found
-
-    def put_summary(self, digest: str, summary: dict) -> None:
-        self.summaries[digest] = summary
-        if self.cache is not None:
-            self.cache.put_summary(digest, summary)
-
-    def code_model(self, root: str, key: str) -> Optional[dict]:
-        return self.cache.code_model(root, key) if self.cache is not None else None
-
-    def put_code_model(self, root: str, key: str, model: dict) -> None:
-        if self.cache is not None:
-            self.cache.put_code_model(root, key, model)

@@ -80,3 +80,7 @@ class ProjectFiles:
         if path not in self._files:
             self._files[path] = ProjectFile(path)
         return self._files[path]
+
+    def read(self) -> List[Path]:
+        """Every file read so far (what the results drawn from this store depend on)."""
+        return list(self._files)

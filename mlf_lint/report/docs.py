@@ -10,7 +10,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Callable, Dict, List, Mapping, Optional
 
 from mlf_lint.engine.registry import PACKAGE_ROOT, Rule, all_rules
 from mlf_lint.report import FORMATS
@@ -41,12 +41,13 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def rules_table(rules: Mapping[str, Rule]) -> str:
+def rules_table(rules: Mapping[str, Rule], link: Callable[[Rule], str] = lambda r: f"docs/rules/{r.code}.md") -> str:
+    """The rule table in Markdown; ``link`` gives each code's target (the README links its docs folder)."""
     rows = ["| code | name | library | severity | default on | fixable | summary |", "| --- " * 7 + "|"]
     for code, rule in sorted(rules.items()):
         fixable = "" if rule.fix == "none" else rule.fix
         rows.append(
-            f"| [{code}](docs/rules/{code}.md) | {rule.name} | {rule.library} | {rule.severity} "
+            f"| [{code}]({link(rule)}) | {rule.name} | {rule.library} | {rule.severity} "
             f"| {'yes' if rule.default else 'no'} | {fixable} | {_cell(rule.summary)} |"
         )
     if not rules:
