@@ -135,11 +135,11 @@ class Plugin:
         source = "".join(self.lines)
         path = path.resolve()
         scan = _scan(path)
-        if scan.config_problem:  # type: ignore[attr-defined]
+        problem = scan.config_problem  # type: ignore[attr-defined]
+        if problem:
             root = relative(scan.root, Path.cwd())  # type: ignore[attr-defined]
             yield (1, 0, f"{CONFIG_INVALID} mlf-lint's configuration cannot be read, so no MLF rule was checked in "
-                   f"the project at {root}: {printable(scan.config_problem)} (`mlf-lint` stops there too)",  # type: ignore
-                   type(self))
+                   f"the project at {root}: {printable(problem)} (`mlf-lint` stops there too)", type(self))
             return
         store = scan.code_facts.store  # type: ignore[attr-defined]
         rel, digest = relative(path, scan.root), known.text_digest(source)  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from mlf_lint.lint.check import check_source
 from mlf_lint.engine.facts import ProjectFacts
 from mlf_lint.engine.registry import all_rules
 
-RECORDS = sorted((Path(__file__).parent / "fixtures" / "gpu").glob("*.json"))
+RECORDS = sorted((Path(__file__).parent / "fixtures" / "gpu").glob("torch-*.json"))  # jax-*: test_gpu_evidence_jax
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 
 

@@ -113,9 +113,9 @@ def test_plugin_never_raises(deep_project: Path, monkeypatch: pytest.MonkeyPatch
     """The last resort: whatever goes wrong inside becomes one MLF902 finding, not a flake8 traceback."""
     from mlf_lint import flake8_plugin
 
-    def broken(filename: str) -> None:
+    def broken(path: Path) -> None:
         raise RecursionError("maximum recursion depth exceeded")
-    monkeypatch.setattr(flake8_plugin, "_file_facts", broken)
+    monkeypatch.setattr(flake8_plugin, "_scan", broken)
     path = deep_project / "sib.py"
     found = list(flake8_plugin.Plugin(ast.parse(SIBLING), str(path), SIBLING.splitlines(True)).run())
     assert len(found) == 1
@@ -126,15 +126,24 @@ def test_plugin_never_raises(deep_project: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_fix_skips_a_file_too_deep_for_libcst(tmp_path: Path) -> None:
     # 400 signs: Python parses it and LibCST too, but LibCST's visitors then recurse too deep.
-    source = "import os\nfiles = os.listdir('.')[0]\nX = " + "-" * 400 + "1\n"
-    write(tmp_path, {"setup.py": "", "a.py": source})
+    deep = "-" * 400 + "1"
+    # Fixes parse only the statement they rewrite: a deep expression elsewhere does not stop them.
+    elsewhere = "import os\nfiles = os.listdir('.')[0]\nX = " + deep + "\n"
+    write(tmp_path, {"setup.py": "", "a.py": elsewhere})
+    proc = run_module([".", "--no-cache", "--fix"], tmp_path)
+    _no_crash(proc)
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == elsewhere.replace("os.listdir('.')[0]",
+                                                                                "sorted(os.listdir('.'))[0]")
+    # The statement to rewrite is itself too deep: left as it is, with a message.
+    inside = "import os\nfiles = (os.listdir('.')[0], " + deep + ")\n"
+    write(tmp_path, {"a.py": inside})
     for flags in (["--diff"], ["--fix"], ["--format", "sarif"]):
         proc = run_module([".", "--no-cache", *flags], tmp_path)
         _no_crash(proc)
         if "--format" not in flags:
             assert "a.py: not fixed: an expression is nested too deeply for LibCST, the library the fixes use" \
                 in proc.stderr
-    assert (tmp_path / "a.py").read_text(encoding="utf-8") == source
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == inside
 
 
 # Every shape of deep expression, in every context a rule or a fact reads, through every format.
@@ -333,20 +342,20 @@ def _damage(body: dict, shape: str) -> None:
         entry["findings"] = [{"path": "a.py"}]
     elif shape == "finding-wrong-types":
         entry["findings"] = [dict(entry["findings"][0], line="seven", message=None)]
-    elif shape == "summaries-wrong-shape":
-        body["summaries"] = {digest: {"direct": 5, "functions": [], "env": None} for digest in body["summaries"]}
-    elif shape == "summary-unknown-fact":
-        body["summaries"] = {digest: {"direct": [["no_such_fact", 1]], "functions": {}, "env": []}
-                             for digest in body["summaries"]}
-    elif shape == "facts-wrong-types":  # the stored program model of each root
-        for root in body["facts"].values():
-            stored = next(value for value in root.values() if isinstance(value, dict))
-            for key in stored:
-                stored[key] = 5
 
 
-CACHE_DAMAGE = ["findings-not-dicts", "finding-missing-keys", "finding-wrong-types", "summaries-wrong-shape",
-                "summary-unknown-fact", "facts-wrong-types"]
+CACHE_DAMAGE = ["findings-not-dicts", "finding-missing-keys", "finding-wrong-types"]
+# What the fact store beside the cache file holds: each file's summary and each root's models.
+STORE_DAMAGE = {
+    "summaries-wrong-shape": ("UPDATE summaries SET data = ?", '{"direct": 5, "functions": [], "env": null}'),
+    "summary-unknown-fact": ("UPDATE summaries SET data = ?",
+                             '{"direct": [["no_such_fact", 1]], "functions": {}, "env": []}'),
+    "summary-not-json": ("UPDATE summaries SET data = ?", "{"),
+    "facts-wrong-types": ("UPDATE facts SET data = ?", '{"model": 5, "inputs": 5, "lines": 5}'),
+    "facts-model-wrong-types": ("UPDATE facts SET data = ?",
+                                '{"model": {"programs": 5, "library": 5}, "inputs": {}, "lines": {}}'),
+    "index-wrong-digest": ("UPDATE files SET digest = ?", "0" * 32),
+}
 
 
 @pytest.fixture()
@@ -374,6 +383,25 @@ def test_a_damaged_cache_with_the_right_stamp_is_rebuilt(cached_project: Path, s
         assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, ""), shape
     header, body = cache.read_bytes().split(b"\n")
     assert json.loads(header)["digest"] == content_hash(body)  # rebuilt whole
+
+
+@pytest.mark.parametrize("shape", sorted(STORE_DAMAGE))
+def test_a_damaged_fact_store_with_the_right_stamp_gives_the_same_findings(cached_project: Path, shape: str) -> None:
+    import sqlite3
+
+    from mlf_lint.engine.cache import CACHE_DIR, CACHE_FILE
+    from mlf_lint.engine.factstore import STORE_FILE
+
+    root = cached_project
+    cold = run_module(["."], root)
+    assert cold.returncode == 1, cold.stderr
+    (root / CACHE_DIR / CACHE_FILE).unlink()  # the findings are computed again, from the stored facts
+    query, value = STORE_DAMAGE[shape]
+    with sqlite3.connect(str(root / CACHE_DIR / STORE_FILE)) as db:
+        assert db.execute(query, (value,)).rowcount > 0, shape
+    for _ in range(2):  # recomputed, then read back
+        again = run_module(["."], root)
+        assert (again.returncode, again.stdout, again.stderr) == (1, cold.stdout, ""), shape
 
 
 @pytest.mark.parametrize("content", [
@@ -536,13 +564,15 @@ def test_the_summary_counts_in_the_singular_and_offers_fix(tmp_path: Path) -> No
 
 def test_clean_says_exactly_what_it_removed(tmp_path: Path) -> None:
     from mlf_lint.engine.cache import CACHE_DIR, CACHE_FILE
+    from mlf_lint.engine.factstore import STORE_FILE
 
     write(tmp_path, {"setup.py": "", "a.py": "import os\nfiles = os.listdir('.')[0]\n"})
     assert run_module(["."], tmp_path).returncode == 1
     folder = (tmp_path / CACHE_DIR).resolve()
     (folder / ".cache-x1.tmp").write_text("left by a killed run", encoding="utf-8")
     proc = run_module(["clean"], tmp_path)
-    assert proc.returncode == 0 and proc.stdout == f"removed {folder} (.cache-x1.tmp, .gitignore, {CACHE_FILE})\n"
+    assert proc.returncode == 0
+    assert proc.stdout == f"removed {folder} (.cache-x1.tmp, .gitignore, {CACHE_FILE}, {STORE_FILE})\n"
     assert not folder.exists()
     assert run_module(["clean"], tmp_path).stdout == f"no cache at {folder}\n"
     # A --cache-dir the user keeps other files in: the cache's files go, the folder and the rest stay.
@@ -551,5 +581,6 @@ def test_clean_says_exactly_what_it_removed(tmp_path: Path) -> None:
     (mine / "notes.md").write_text("keep me", encoding="utf-8")
     assert run_module([".", "--cache-dir", str(mine)], tmp_path).returncode == 1
     proc = run_module(["clean", "--cache-dir", str(mine)], tmp_path)
-    assert proc.stdout == f"removed .gitignore, {CACHE_FILE} from {mine} (the folder holds other files: kept)\n"
+    assert proc.stdout == (f"removed .gitignore, {CACHE_FILE}, {STORE_FILE} from {mine} "
+                           "(the folder holds other files: kept)\n")
     assert sorted(p.name for p in mine.iterdir()) == ["notes.md"]

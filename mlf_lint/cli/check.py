@@ -277,7 +277,7 @@ def clean(path: Optional[Path], cache_dir: Optional[Path]) -> None:
         fail(str(exc))
     stored = factstore.clean(folder / factstore.STORE_FILE)  # first, so the folder can go too
     removed, folder_gone = clean_cache(folder)
-    removed = [factstore.STORE_FILE] * stored + removed
+    removed = sorted([factstore.STORE_FILE] * stored + removed)
     if folder_gone:
         click.echo(f"removed {folder} ({', '.join(removed) or 'empty'})")
     elif removed:

@@ -54,24 +54,27 @@ def partial_text(node: ast.AST, constants: Dict[str, Any], unknown: str = "?") -
     return "".join(parts) if known else None
 
 
-def _text_parts(node: ast.AST, constants: Dict[str, Any], unknown: str, out: List[str]) -> bool:
+def _text_parts(node: ast.AST, constants: Dict[str, Any], unknown: str, out: List[str], depth: int = 0) -> bool:
     value = literal(node, constants)
     if isinstance(value, str):
         out.append(value)
         return True
+    if depth >= MAX_DEPTH:  # `"a" + "b" + ...` thousands deep: unknown, not a RecursionError
+        out.append(unknown)
+        return False
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left = _text_parts(node.left, constants, unknown, out)
-        return _text_parts(node.right, constants, unknown, out) or left
+        left = _text_parts(node.left, constants, unknown, out, depth + 1)
+        return _text_parts(node.right, constants, unknown, out, depth + 1) or left
     if isinstance(node, ast.JoinedStr):
         known = False
         for part in node.values:
             if isinstance(part, ast.FormattedValue) and part.conversion == -1 and part.format_spec is None:
                 part = part.value  # type: ignore[assignment]
-            known = _text_parts(part, constants, unknown, out) or known
+            known = _text_parts(part, constants, unknown, out, depth + 1) or known
         return known
     func = node.func if isinstance(node, ast.Call) else None
     if isinstance(func, ast.Attribute) and func.attr in ("strip", "lstrip", "rstrip") and not node.args:
-        return _text_parts(func.value, constants, unknown, out)  # the flags survive, give or take a space
+        return _text_parts(func.value, constants, unknown, out, depth + 1)  # the flags survive, give or take a space
     if isinstance(func, ast.Attribute) and func.attr == "join" and isinstance(func.value, ast.Constant) \
             and isinstance(func.value.value, str) and len(node.args) == 1 \
             and isinstance(node.args[0], (ast.List, ast.Tuple)):
@@ -79,7 +82,7 @@ def _text_parts(node: ast.AST, constants: Dict[str, Any], unknown: str, out: Lis
         for index, item in enumerate(node.args[0].elts):
             if index:
                 out.append(func.value.value)
-            known = _text_parts(item, constants, unknown, out) or known
+            known = _text_parts(item, constants, unknown, out, depth + 1) or known
         return known
     out.append(unknown)
     return False

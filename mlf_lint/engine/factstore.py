@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
+from mlf_lint.engine.paths import on_disk, printable
 from mlf_lint.engine.userdirs import CACHE_HOME_ENV, user_cache_home  # noqa: F401 - re-exported
 
 STORE_FILE = "facts.sqlite"
@@ -82,7 +83,9 @@ class FactStore:
 
     def __init__(self, path: Path, stamp: str, root: Path) -> None:
         self.path = path
-        self.root = str(root)
+        # SQLite text is UTF-8: a name whose bytes are not (PEP 383 surrogates) is kept printable,
+        # and turned back into the file system's name when read.
+        self.root = printable(str(root))
         self.stamp = f"{FORMAT}:{stamp}"
         self._db: Optional[sqlite3.Connection] = None
         self.broken = False
@@ -143,7 +146,7 @@ class FactStore:
 
     # -- reads -----------------------------------------------------------------------------------
     def index(self) -> Dict[str, IndexEntry]:
-        return {rel: (mtime, size, digest) for rel, mtime, size, digest in
+        return {on_disk(rel): (mtime, size, digest) for rel, mtime, size, digest in
                 self._rows("SELECT rel, mtime_ns, size, digest FROM files WHERE root = ?", (self.root,))}
 
     def summaries(self, digests: Iterable[str]) -> Dict[str, Dict[str, Any]]:
@@ -191,7 +194,8 @@ class FactStore:
 
     def findings(self, rel: str) -> Optional[Tuple[str, Dict[str, Any]]]:
         """(digest, data) last kept for a file, or None."""
-        rows = self._rows("SELECT digest, data FROM findings WHERE root = ? AND rel = ?", (self.root, rel))
+        rows = self._rows("SELECT digest, data FROM findings WHERE root = ? AND rel = ?",
+                          (self.root, printable(rel)))
         try:
             return (rows[0][0], json.loads(rows[0][1])) if rows else None
         except ValueError:
@@ -201,7 +205,7 @@ class FactStore:
     def put_findings(self, rel: str, digest: str, data: Dict[str, Any]) -> bool:
         def work(db: sqlite3.Connection, now: int) -> None:
             db.execute("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?)",
-                       (self.root, rel, digest, json.dumps(data, sort_keys=True)))
+                       (self.root, printable(rel), digest, json.dumps(data, sort_keys=True)))
         return self._write(work)
 
     def _write(self, work: Callable[[sqlite3.Connection, int], None]) -> bool:
@@ -255,7 +259,7 @@ class FactStore:
                 db.execute("INSERT OR REPLACE INTO roots VALUES (?, ?)", (self.root, now))
                 db.execute("DELETE FROM files WHERE root = ?", (self.root,))
                 db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
-                               [(self.root, rel, m, s, d) for rel, (m, s, d) in index.items()])
+                               [(self.root, printable(rel), m, s, d) for rel, (m, s, d) in index.items()])
                 self._forget(db, now, set(live))
         return self._write(work)
 

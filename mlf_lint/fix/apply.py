@@ -15,6 +15,8 @@ from mlf_lint.fix.positions import NodeIndex
 from mlf_lint.fix.registry import get_fixer
 from mlf_lint.fix.textedit import line_edit, split_lines
 
+TOO_DEEP = "not fixed: an expression is nested too deeply for LibCST, the library the fixes use"
+
 
 @dataclass
 class Candidate:
@@ -147,7 +149,11 @@ class SourceFixer:
         if region not in self._snippets:
             try:
                 self._snippets[region] = _Snippet(self.lines, region)
-            except (cst.ParserSyntaxError, RecursionError) as exc:
+            except RecursionError:
+                self._snippets[region] = None
+                if region == self.whole:
+                    self.problem = f"{self.path}: {TOO_DEEP}"
+            except cst.ParserSyntaxError as exc:
                 self._snippets[region] = None
                 if region == self.whole:
                     self.problem = f"{self.path}: not fixed, LibCST cannot parse it ({str(exc).splitlines()[0]})"

@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Tuple
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import on_disk
 from mlf_lint.engine.result import RunResult
-from mlf_lint.fix.apply import Candidate, SourceFixer
+from mlf_lint.fix.apply import TOO_DEEP as _TOO_DEEP, Candidate, SourceFixer
 from mlf_lint.fix.registry import all_fixers
 from mlf_lint.fix.textedit import split_lines
 from mlf_lint.fix.textio import SourceError, SourceText, read_source, write_source
@@ -47,7 +47,6 @@ def _fixable_by_file(result: RunResult) -> Dict[str, List[Finding]]:
 
 # LibCST's visitors recurse once per nesting level: a file the analysis reads (its walks are
 # iterative) can be too deep for them. Such a file keeps its findings and is left unfixed.
-_TOO_DEEP = "not fixed: an expression is nested too deeply for LibCST, the library the fixes use"
 
 
 def _candidates(text: str, rel: str, findings: List[Finding]) -> Tuple[List[Candidate], List[str], object]:

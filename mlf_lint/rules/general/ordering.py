@@ -337,7 +337,8 @@ class FileListingOrder(CodeRule):
     """MLF010: directory listings come in file-system order."""
 
     codes = ("MLF010",)
-    keywords = ("listdir", "scandir", "glob", "iterdir", "Glob", "ListDirectory")
+    # "glob(" and "glob." rather than "glob": every module with a `global` statement matched it.
+    keywords = ("listdir", "scandir", "glob(", "glob.", "glob import", "iterdir", "Glob", "ListDirectory")
     calls = tuple(_LISTINGS)
     methods = ("glob", "rglob", "iterdir")
     wants_end = True

@@ -153,7 +153,9 @@ class RunVaryingSeed(CodeRule):
     """MLF002 / MLF221: a seed computed from the clock, the process id or OS entropy."""
 
     codes = ("MLF002", "MLF221")
-    keywords = ("time", "datetime", "getpid", "uuid", "urandom", "secrets", "timestamp")
+    # Call forms and imports rather than "time", which runtime, datetime and timeout all contain.
+    keywords = ("time(", "time_ns(", "perf_counter", "monotonic", "now(", "today(", "time import", "getpid",
+                "uuid", "urandom", "secrets", "timestamp(")
     calls = tuple(RUN_VARYING)
     wants_end = True
     _KEY = "MLF002.sources"

@@ -23,6 +23,7 @@ TRAINING_CALLS = {
 _JAX_MODULES = ("jax", "flax", "optax", "equinox", "haiku")
 _DONE = "MLF601.done"
 
+
 class MissingXlaDeterminism(CodeRule):
     codes = ("MLF601",)
     keywords = ("jax", "flax", "optax", "equinox", "keras")

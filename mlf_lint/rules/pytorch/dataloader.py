@@ -24,6 +24,9 @@ RNG_CONSTRUCTORS = {
     "torch.Generator": "torch.Generator",
 }
 _WORKER_METHODS = ("__getitem__", "__getitems__", "__iter__", "__next__")
+# Text every reported module contains: a constructor's name and a worker-side method. Most modules
+# of a big project have neither, and the class walk below is the costly part of this rule.
+_CONSTRUCTOR_WORDS = ("Random", "default_rng", "Generator")
 
 
 def uses_workers(ctx: ModuleContext, node: ast.Call) -> bool:
@@ -52,6 +55,9 @@ class DataLoaderWorkers(CodeRule):
     def on_end(self, ctx: ModuleContext) -> None:
         if not ctx.facts.dataloader_workers or "get_worker_info" in ctx.source:
             return  # no loader runs workers, or the dataset reseeds per worker itself
+        if not any(word in ctx.source for word in _CONSTRUCTOR_WORDS) \
+                or not any(name in ctx.source for name in _WORKER_METHODS):
+            return
         for node, shown, owner in _parent_generators(ctx):
             ctx.report(node, "MLF130",
                        f"this {shown} is created in the parent process and drawn from in {owner}: each "
