@@ -258,12 +258,14 @@ class CodeFacts:
         self.summarised += 1
         code = code_text(rel, text)
         tree = None
-        if trees is not None and rel.endswith(".py") and summaries.wants_tree(code):
+        worth = summaries.wants_tree(code)
+        if trees is not None and rel.endswith(".py") and worth:
             try:  # parsed once: the analysis of this file reuses the tree
                 tree = trees[Path(self.paths[rel])] = parse(code)
             except (SyntaxError, ValueError):
                 tree = None
-        return summaries.summarize(code, tree)
+        # (wants_tree is False for an exempt file too: summarize returns before it asks.)
+        return summaries.summarize(code, tree, worth_parsing=worth)
 
     def _still_holds(self, digests: Mapping[str, str]) -> bool:
         """Whether the last model holds for these contents: the same files and project files, and

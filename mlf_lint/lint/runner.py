@@ -3,12 +3,13 @@ cache), check project files, apply per-file ignores, and return findings in a st
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from mlf_lint import project_checks
 from mlf_lint.engine.cache import Cache, cache_folder, fact_digests
@@ -17,7 +18,7 @@ from mlf_lint.engine.facts import FileFacts
 from mlf_lint.engine.finding import Finding
 from mlf_lint.engine.paths import relative
 from mlf_lint.engine.result import RunResult
-from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source
+from mlf_lint.lint.check import UNREADABLE, FileAnalysis, analyse_source, dispatch_for
 from mlf_lint.lint.discovery import RootFinder, discover, discover_root, is_code
 from mlf_lint.lint.facts import code_line_findings, code_lines_of, fact_store, program_model
 from mlf_lint.lint.freshness import Code, CodeFacts
@@ -61,8 +62,13 @@ def _init_worker(facts: List[FileFacts], enabled: Set[str]) -> None:
 _TREES: Dict[Path, ast.Module] = {}
 
 
-def _analyse(item: Tuple[str, str, int, Path]) -> Tuple[str, List[dict], List[str], Optional[str]]:
-    rel, text, index, path = item
+# The files to analyse: forked workers inherit the list and receive indices into it (no text is
+# sent through a pipe); spawned ones (Windows) receive the items themselves.
+_TODO: List[Tuple[str, str, int, Path]] = []
+
+
+def _analyse(item: Union[int, Tuple[str, str, int, Path]]) -> Tuple[str, List[dict], List[str], Optional[str]]:
+    rel, text, index, path = _TODO[item] if isinstance(item, int) else item
     facts = _WORKER["facts"][index]  # type: ignore[index]
     analysis = _analyse_text(rel, text, facts, _WORKER["enabled"], path)  # type: ignore[arg-type]
     return rel, [f.to_dict() for f in analysis.findings], sorted(analysis.used), analysis.failure
@@ -184,16 +190,28 @@ def _run(options: Options, enabled: Set[str], files: List[Path], sources: List[S
     if jobs > 1 and total >= PARALLEL_THRESHOLD:
         import multiprocessing
 
-        context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(every, enabled)) as pool:
-            results = pool.map(_analyse, todo, chunksize=max(1, min(16, total // (jobs * 4) or 1)))
-            for rel, found, used, failure in results:
-                done += 1
-                if options.progress:
-                    options.progress(done, total)
-                analysis = FileAnalysis([Finding.from_dict(d) for d in found], set(used), failure)
-                _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
+        forked = sys.platform != "win32"
+        context = multiprocessing.get_context("fork" if forked else "spawn")
+        _TODO[:] = todo
+        items: Sequence[Union[int, Tuple[str, str, int, Path]]] = range(total) if forked else todo
+        if forked:
+            dispatch_for(frozenset(enabled))  # built once here (rule tables loaded), inherited by each worker
+        # Objects that exist before the fork are frozen out of the collector: a child's collections
+        # would otherwise visit every tree and fact, and copy each page they touch (copy-on-write).
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                     initargs=(every, enabled)) as pool:
+                results = pool.map(_analyse, items, chunksize=max(1, min(16, total // (jobs * 4) or 1)))
+                for rel, found, used, failure in results:
+                    done += 1
+                    if options.progress:
+                        options.progress(done, total)
+                    analysis = FileAnalysis([Finding.from_dict(d) for d in found], set(used), failure)
+                    _record(rel, analysis, findings, unanalysed, cache, digests, facts_of[rel])
+        finally:
+            gc.unfreeze()
+            _TODO.clear()
     else:
         for rel, text, index, path in todo:
             analysis = _analyse_text(rel, text, every[index], enabled, path)

@@ -315,9 +315,10 @@ def _worth_parsing(source: str) -> bool:
         or ("environ" in source or "putenv" in source) and _ENV_WRITE.search(source) is not None
 
 
-def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
+def summarize(source: str, tree: Optional[ast.Module] = None, worth_parsing: Optional[bool] = None) -> FileSummary:
     """What one file contributes to the facts of the programs that reach it. Files with neither a
-    fact keyword nor a program keyword are not parsed: their imports are read with a regex."""
+    fact keyword nor a program keyword are not parsed: their imports are read with a regex.
+    ``worth_parsing``: :func:`wants_tree`'s answer, when the caller asked it already."""
     summary: FileSummary = {"direct": [], "functions": {}, "env": [], "cuda": 0, "frameworks": {},
                             "imports": [], "main": False}
     frameworks: Dict[str, int] = {}
@@ -334,7 +335,7 @@ def summarize(source: str, tree: Optional[ast.Module] = None) -> FileSummary:
     match = _CUDA_USE.search(source) if "cuda" in source else None
     if match:
         summary["cuda"] = source.count("\n", 0, match.start()) + 1
-    if not _worth_parsing(source):
+    if not (_worth_parsing(source) if worth_parsing is None else worth_parsing):
         summary["imports"] = _regex_imports(source)
         # Calls in unindented lines: a script that runs what it imports (`fit()`) may be a program.
         summary["top_calls"] = sorted(set(_TOP_CALL.findall(source)))
