@@ -35,6 +35,11 @@ EXPECTED = {
         ("MLF501", "environment.yml", 15),    # tqdm in the pip section
         ("MLF509", "requirements.txt", 1),    # torch 2.2.0 vs pytorch 2.1.0
     },
+    # Sibling example folders never share an environment: only b's torch, which disagrees with the
+    # root's (an ancestor folder), is reported; a's and b's numpy pins are not compared.
+    "sibling_pins": {
+        ("MLF509", "examples/b/requirements.txt", 1),
+    },
     "pip": {
         ("MLF501", "base.txt", 1),            # reached through -r
         ("MLF502", "requirements.txt", 7),
