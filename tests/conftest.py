@@ -15,3 +15,7 @@ os.environ["MLF_LINT_CACHE_HOME"] = _USER_CACHE
 
 def pytest_unconfigure(config) -> None:
     shutil.rmtree(_USER_CACHE, ignore_errors=True)
+
+
+# Fixture files are inputs to the linter (one is named test_*.py on purpose), never tests.
+collect_ignore_glob = ["fixtures/*"]

@@ -352,6 +352,9 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
             if off_training_path(rel) and not is_test_file(rel):  # its calls are quiet call sites
                 for callee in summary.get("called") or ():  # type: ignore[union-attr]
                     callers.setdefault(callee, []).append((rel, True))
+            elif not is_test_file(rel):  # calls only under no_grad, read from the text
+                for callee in summary.get("icalled") or ():  # type: ignore[union-attr]
+                    callers.setdefault(callee, []).append((rel, True))
             continue
         parsed.add(rel)
         if is_test_file(rel):
@@ -394,7 +397,8 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
         called_elsewhere: Set[str] = set()
         for rel, summary in found.items():  # files not parsed: every name they call, from their summary
             if rel not in parsed and not is_test_file(rel) and not off_training_path(rel):
-                called_elsewhere.update(quiet.intersection(summary.get("called") or ()))  # type: ignore[arg-type]
+                loud_calls = set(summary.get("called") or ()) - set(summary.get("icalled") or ())  # type: ignore
+                called_elsewhere.update(quiet.intersection(loud_calls))
         if called_elsewhere:
             quiet = settle(called_elsewhere)
     return {rel: tuple(sorted(names & quiet)) for rel, names in defined.items() if names & quiet}

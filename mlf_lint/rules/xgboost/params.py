@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from mlf_lint.engine.context import ABSENT, ModuleContext
 from mlf_lint.engine.evaluate import literal
+from mlf_lint.engine.paths import is_test_file
 from mlf_lint.engine.rulebase import CodeRule
 from mlf_lint.engine.versions import Version, in_range
 from mlf_lint.rules import table
@@ -39,12 +40,14 @@ class ParamEntry:
     xgboost: str          # version range ("" for every version)
     severity: Optional[str]
     message: str
+    tests: bool = True    # reported in test modules too
 
 
 @functools.lru_cache(maxsize=None)
 def load_table() -> List[ParamEntry]:
     return [ParamEntry(data["code"], table.conditions(data), data.get("xgboost", ""), data.get("severity"),
-                       data["message"]) for data in table.load(Path(__file__).parent / "params.yaml")]
+                       data["message"], bool(data.get("tests", True)))
+            for data in table.load(Path(__file__).parent / "params.yaml")]
 
 
 class _ParamArguments(table.Arguments):
@@ -187,8 +190,9 @@ class XgbParams(CodeRule):
 
     def _check(self, ctx: ModuleContext, node: ast.Call, params: Params) -> None:
         args = _ParamArguments(params)
+        in_tests = is_test_file(ctx.path)
         for entry in load_table():
-            if not table.all_hold(entry.conditions, args):
+            if (in_tests and not entry.tests) or not table.all_hold(entry.conditions, args):
                 continue
             if entry.xgboost and not in_range(ctx.facts.version("xgboost"), entry.xgboost):
                 continue
