@@ -136,7 +136,9 @@ def test_noqa_forms(project: Path) -> None:
 
 
 def test_syntax_error_binary_and_non_utf8_are_findings_and_the_run_goes_on(project: Path) -> None:
-    write(project, {"broken.py": "import torch\ndef f(:\n    pass\n", "ok.py": BENCHMARK})
+    # (A file is parsed when it names something a rule looks for: here torch.histc.)
+    write(project, {"broken.py": "import torch\ny = torch.histc(x)\ndef f(:\n    pass\n", "ok.py": BENCHMARK,
+                    "unread.py": "import torch\ndef f(:\n    pass\n"})
     (project / "binary.py").write_bytes(b"\x00\x01\x02torch")
     (project / "latin.py").write_bytes("x = 'caf\xe9'  # torch\n".encode("latin-1"))
     code, out, err = invoke([str(project), "--no-cache"])
@@ -145,6 +147,7 @@ def test_syntax_error_binary_and_non_utf8_are_findings_and_the_run_goes_on(proje
     lines = {line.split(":")[0]: line for line in out.splitlines() if ": MLF" in line}
     assert "MLF901" in lines["broken.py"] and "MLF902" in lines["binary.py"] and "MLF902" in lines["latin.py"]
     assert "MLF120" in lines["ok.py"]
+    assert "unread.py" not in lines  # names nothing a rule looks for: not parsed (flake8's E999 has it)
 
 
 def test_gitignored_and_virtualenv_folders_are_skipped(project: Path) -> None:

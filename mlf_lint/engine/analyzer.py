@@ -55,6 +55,7 @@ class Dispatch:
         self.assign_attrs: Dict[str, List[CodeRule]] = defaultdict(list)
         self.enders: List[CodeRule] = []
         keywords: Set[str] = set()
+        gated: List[Tuple[Tuple[str, ...], Tuple[str, ...]]] = []
         for rule in self.rules:
             for name in rule.calls:
                 self.calls[name].append(rule)
@@ -71,13 +72,20 @@ class Dispatch:
                 self.assign_attrs[name].append(rule)
             if rule.wants_end:
                 self.enders.append(rule)
-            keywords.update(rule.keywords)
-        # "torch" first: most files of ML code that match at all match it, and the test stops there.
-        self.keywords: Tuple[str, ...] = tuple(sorted(keywords, key=lambda k: (k != "torch", k)))
+            if rule.also:
+                gated.append((rule.keywords, rule.also))
+            else:
+                keywords.update(rule.keywords)
+        self.keywords: Tuple[str, ...] = tuple(sorted(keywords))
+        # Rules that need a keyword and one of their own words, grouped by keyword set.
+        self.gated: List[Tuple[Tuple[str, ...], Tuple[str, ...]]] = gated
 
     def wants(self, source: str) -> bool:
         """The text pre-filter: False when no enabled rule could match anything in ``source``."""
-        return any(k in source for k in self.keywords)
+        # The gated rules first: their keyword ("torch") is in most modules of ML code, and their
+        # words, most common first, usually answer after a few tests.
+        return any(any(k in source for k in words) and any(a in source for a in also)
+                   for words, also in self.gated) or any(k in source for k in self.keywords)
 
 
 def _prepass(ctx: ModuleContext, body: List[ast.stmt]) -> None:

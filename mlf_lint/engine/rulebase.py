@@ -14,6 +14,9 @@ class CodeRule:
     codes: Tuple[str, ...] = ()
     # Words one of which must appear in a file's text for the rule to have anything to match.
     keywords: Tuple[str, ...] = ()
+    # When set, one of these words must appear as well as a keyword (a keyword as broad as "torch"
+    # alone would send nearly every module of ML code to the parser).
+    also: Tuple[str, ...] = ()
     # Canonical qualified names of calls: torch.histc, torch.nn.Upsample ...
     calls: Tuple[str, ...] = ()
     # Method names on receivers that are not imported modules (x.index_add_(...)).

@@ -292,20 +292,20 @@ def _quiet_called_names(source: str) -> set:
     """Names called only in blocks that run without gradients: the body of a ``with`` statement
     that opens ``no_grad``/``inference_mode``, or of a function decorated with either. A name also
     called anywhere else in the file is left out."""
-    quiet: set = set()
-    loud: set = set()
+    quiet: List[str] = []
+    loud: List[str] = []
     block: Optional[int] = None   # indentation of the statement that opened the quiet block
     decorated = False
     for line in source.splitlines():
         stripped = line.lstrip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped or stripped[0] == "#":
             continue
         indent = len(line) - len(stripped)
         if block is not None and indent <= block:
             block = None
         if block is None:
             opens = "no_grad(" in stripped or "inference_mode(" in stripped
-            if stripped.startswith("@"):
+            if stripped[0] == "@":
                 decorated = decorated or opens
                 continue
             if decorated and stripped.startswith(("def ", "async def ")):
@@ -315,8 +315,12 @@ def _quiet_called_names(source: str) -> set:
             if opens and stripped.startswith(("with ", "async with ")) and stripped.rstrip().endswith(":"):
                 block = indent
                 continue
-        (quiet if block is not None else loud).update(_called_names(stripped))
-    return quiet - loud
+        if "(" in stripped:
+            (quiet if block is not None else loud).append(stripped)
+    if not quiet:
+        return set()
+    # One pass over each side's lines joined ("\n" ends a name as "(" does not).
+    return _called_names("\n".join(quiet)) - _called_names("\n".join(loud))
 
 
 def _regex_imports(source: str) -> List[List[object]]:
@@ -376,7 +380,7 @@ def summarize(source: str, tree: Optional[ast.Module] = None, worth_parsing: Opt
         # (A name the file defines is left out: `def f(` looks like a call to the regex.)
         summary["called"] = sorted(_called_names(source) - set(summary["defs"])  # type: ignore[arg-type]
                                    - set(summary["classdefs"]) - _NOT_CALLS)  # type: ignore[arg-type]
-        if "no_grad" in source or "inference_mode" in source:
+        if "no_grad(" in source or "inference_mode(" in source:
             # Names it calls only inside `with torch.no_grad():` blocks or functions decorated so:
             # those calls run no backward pass (read from the indentation, without a parse).
             summary["icalled"] = sorted(_quiet_called_names(source).intersection(summary["called"]))  # type: ignore

@@ -194,6 +194,11 @@ def _reportable(ctx: ModuleContext, entry: OpEntry) -> bool:
     return True
 
 
+# Op names most modules of model code that name any name (counted on transformers and timm).
+_COMMON = ("pad", "embedding", "Embedding", "gather", "scatter", "interpolate", "Conv2d", "cumsum",
+           "repeat_interleave", "Conv1d", "index_add", "conv1d", "upsample", "index_select", "cross_entropy")
+
+
 class OpTableRule(CodeRule):
     codes = (NONDETERMINISTIC, RAISES, "MLF103")
     keywords = ("torch",)
@@ -202,6 +207,12 @@ class OpTableRule(CodeRule):
         self.functions, self.method_entries = load_table()
         self.calls = tuple(self.functions)
         self.methods = tuple(self.method_entries)
+        # A module can match only if it names an op of the table (however imported, the last part
+        # of the name is in the text); "put" as a call, or every input/output would match.
+        names = {name.rsplit(".", 1)[-1] for name in self.functions} | set(self.method_entries)
+        words = {f"{n}(" if n in ("put", "put_") else n for n in names}
+        # The names model code uses most first: the test stops at the first one a module names.
+        self.also = tuple(sorted(words, key=lambda w: (_COMMON.index(w) if w in _COMMON else len(_COMMON), w)))
 
     def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
         self._check(ctx, node, self.functions[qualname], shift=0, shown=qualname)

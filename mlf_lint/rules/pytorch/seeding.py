@@ -18,6 +18,7 @@ _DIST_BACKWARD = "torch.distributed.autograd.backward"
 class MissingTorchSeed(CodeRule):
     codes = ("MLF110",)
     keywords = ("torch", "lightning")
+    also = ("backward", "fit(", "step(", "train(")  # what it listens to, as the text shows it
     methods = _TRAIN_METHODS
     calls = (_DIST_BACKWARD,)
 
