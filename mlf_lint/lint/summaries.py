@@ -290,8 +290,9 @@ def _called_names(source: str) -> set:
 
 def _quiet_called_names(source: str) -> set:
     """Names called only in blocks that run without gradients: the body of a ``with`` statement
-    that opens ``no_grad``/``inference_mode``, or of a function decorated with either. A name also
-    called anywhere else in the file is left out."""
+    that opens ``no_grad``/``inference_mode``, of a function decorated with either, or of a
+    function named for inference (``INFERENCE_NAME``). A name also called anywhere else in the
+    file is left out."""
     quiet: List[str] = []
     loud: List[str] = []
     block: Optional[int] = None   # indentation of the statement that opened the quiet block
@@ -308,9 +309,11 @@ def _quiet_called_names(source: str) -> set:
             if stripped[0] == "@":
                 decorated = decorated or opens
                 continue
-            if decorated and stripped.startswith(("def ", "async def ")):
-                block, decorated = indent, False
-                continue
+            if stripped.startswith(("def ", "async def ")):
+                named = _DEF.match(stripped)
+                if decorated or (named is not None and inference_name(named.group(1))):
+                    block, decorated = indent, False
+                    continue
             decorated = False
             if opens and stripped.startswith(("with ", "async with ")) and stripped.rstrip().endswith(":"):
                 block = indent
@@ -380,9 +383,11 @@ def summarize(source: str, tree: Optional[ast.Module] = None, worth_parsing: Opt
         # (A name the file defines is left out: `def f(` looks like a call to the regex.)
         summary["called"] = sorted(_called_names(source) - set(summary["defs"])  # type: ignore[arg-type]
                                    - set(summary["classdefs"]) - _NOT_CALLS)  # type: ignore[arg-type]
-        if "no_grad(" in source or "inference_mode(" in source:
-            # Names it calls only inside `with torch.no_grad():` blocks or functions decorated so:
-            # those calls run no backward pass (read from the indentation, without a parse).
+        if "no_grad(" in source or "inference_mode(" in source \
+                or any(inference_name(name) for name in summary["defs"]):  # type: ignore[union-attr]
+            # Names it calls only inside `with torch.no_grad():` blocks, functions decorated so or
+            # functions named for inference (as for a parsed file): those calls run no backward
+            # pass (read from the indentation, without a parse).
             summary["icalled"] = sorted(_quiet_called_names(source).intersection(summary["called"]))  # type: ignore
         return summary
     if tree is None:
