@@ -118,7 +118,8 @@ def test_clean_and_cache_dir(tmp_path: Path) -> None:
 
 def test_files_that_could_not_be_analysed_are_known_cold_and_warm(tmp_path: Path) -> None:
     root = _project(tmp_path)
-    write(root, {"broken.py": "import torch\ntorch.manual_seed(0)\ndef f(:\n", "broken.ipynb": '{"cells": [ <<<<<<< HEAD',
+    write(root, {"broken.py": "import torch\ntorch.manual_seed(0)\ndef f(:\n",
+                 "broken.ipynb": '{"cells": [ <<<<<<< HEAD',
                  "requirements.txt": "numpy>=>1\n"})
     cold = _run(root, target_versions={})
     warm = _run(root)
