@@ -92,6 +92,8 @@ def test_equality_wildcards_are_valid(spec: str) -> None:
 @pytest.mark.parametrize("rel, tooling", [
     ("doc/requirements.txt", True), ("docs/requirements.txt", True), ("docs/source/requirements.txt", True),
     ("requirements-docs.txt", True), ("requirements.txt", False), ("training/requirements.txt", False),
+    (".github/analytics/requirements.txt", True), (".github/requirements.txt", True),
+    ("github/requirements.txt", False),
 ])
 def test_docs_requirements_are_tooling(rel: str, tooling: bool) -> None:
     assert requirements.is_tooling_file(rel) is tooling

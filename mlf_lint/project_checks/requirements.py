@@ -42,8 +42,10 @@ def is_requirements_name(rel: str) -> bool:
     return "requirements" in p.name.lower() or "constraints" in p.name.lower() or p.parent.name == "requirements"
 
 
-# Folders whose requirements build tooling: a Sphinx site (doc/, docs/), not the training environment.
-_TOOLING_FOLDERS = frozenset({"doc", "docs", "documentation"})
+# Folders whose requirements build tooling, not the training environment: a Sphinx site (doc/,
+# docs/), and the repository's own automation under .github/ (flax's issue analytics: pandas,
+# requests, matplotlib); a workflow's own install steps are checked as the workflow.
+_TOOLING_FOLDERS = frozenset({"doc", "docs", "documentation", ".github"})
 
 
 def is_tooling_file(rel: str) -> bool:
