@@ -302,7 +302,9 @@ def _quiet_called_names(source: str) -> set:
         if not stripped or stripped[0] == "#":
             continue
         indent = len(line) - len(stripped)
-        if block is not None and indent <= block:
+        # A line that starts by closing a bracket continues a statement (the `) -> T:` of a long
+        # signature): it ends no block.
+        if block is not None and indent <= block and stripped[0] not in ")]}":
             block = None
         if block is None:
             opens = "no_grad(" in stripped or "inference_mode(" in stripped
