@@ -120,6 +120,45 @@ def test_an_editors_text_counts_and_an_edit_looks_at_nothing_else(tmp_path: Path
     assert train.read_text() == FILES["train.py"]
 
 
+def test_an_edit_after_a_model_taken_from_the_store_keeps_it(tmp_path: Path, root: Path) -> None:
+    """An editor's text a session saw before (an undo, a second session): its model comes from the
+    store whole, and the next edit that changes no summary must still keep that model, not
+    rebuild it (it did: the summary of the stored text was not in memory)."""
+    train = root / "train.py"
+    text = "import torch\nfrom utils.seed import seed_all\n\ndef main():  # one\n    pass\n\nmain()\n"
+    earlier = CodeFacts(root, _store(tmp_path, root))
+    earlier.refresh(_code(root))
+    earlier.edit(train, text)
+    code_facts = CodeFacts(root, _store(tmp_path, root))
+    code_facts.refresh(_code(root))
+    code_facts.edit(train, text)  # the model of this content is in the store
+    summarised = code_facts.summarised
+    same, changed = code_facts.edit(train, text.replace("# one", "# two"))
+    assert not changed and same == _from_scratch(root, {train: text})
+    assert code_facts.summarised == summarised + 1  # only the new text
+
+
+def test_the_server_loads_what_an_edit_needs_after_a_warm_start(tmp_path: Path, root: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm start takes the root's complete facts from the store and loads no code model; the
+    warm-up after didOpen loads it, so the first keystroke only summarises its own text."""
+    from mlf_lint.server.projects import Projects
+
+    monkeypatch.setenv("MLF_LINT_CACHE_HOME", str(tmp_path / "user-cache"))
+    train = root / "train.py"
+    text = FILES["train.py"]
+    Projects().of(train).check(train, text, {train: text})  # an earlier session fills the store
+    project = Projects().of(train)
+    project.edit(train, text, {train: text})
+    project.check(train, text, {train: text})
+    project.warm_up()
+    built, summarised = project.code_facts.last, project.code_facts.summarised
+    assert built is not None
+    project.edit(train, text.replace("def main():", "def main():  # go"), {})
+    assert project.code_facts.last is built  # the model kept, not built again
+    assert project.code_facts.summarised == summarised + 1  # only the new text
+
+
 def test_a_damaged_or_foreign_store_changes_nothing(tmp_path: Path, root: Path) -> None:
     store = tmp_path / "store" / "facts.sqlite"
     CodeFacts(root, _store(tmp_path, root)).refresh(_code(root))

@@ -137,6 +137,17 @@ class CodeFacts:
         self.texts = {rel: held for rel, held in self.texts.items() if self.paths.get(rel) in unsaved}
         return _copy(model)
 
+    def warm(self) -> None:
+        """Have in memory what the next :meth:`edit` needs: the model of the last scan and every
+        file's summary. A warm start takes a root's complete facts whole and loads neither, so
+        without this an editor's first keystroke waits for them (2 s on transformers)."""
+        digests, index, _ = self._scanned
+        if not digests:
+            return
+        self.model()
+        # From the store, or computed for content it has not seen (an editor's unsaved text).
+        self._summaries(dict(digests), dict(index), None)
+
     def edit(self, path: Path, text: str) -> Tuple["ProgramModel", bool]:
         """The model with one file's text replaced (an editor's unsaved change), without looking at
         any other file; and whether it differs from the last one. Needs a ``refresh`` first."""
@@ -146,9 +157,23 @@ class CodeFacts:
         rel = relative(path, self.root)
         self.paths[rel] = str(path)
         digests = dict(self.last.digests)
+        self._summary_of_last(rel)
         digests[rel] = self._hold(rel, text)
         model = self._model(digests, dict(self.index), None)
         return _copy(model), model is not before
+
+    def _summary_of_last(self, rel: str) -> None:
+        """Have the summary of the content the last model saw for ``rel`` in memory: that model may
+        have been taken from the store whole (an undo, or a text an earlier session had), and
+        without it the next edit could not tell that the model still holds."""
+        digest = self.last.digests.get(rel) if self.last is not None else None
+        if digest is None or digest in self.summaries:
+            return
+        if self.store is not None:
+            self.summaries.update(self.store.summaries({digest}))
+        held = self.texts.get(rel)
+        if digest not in self.summaries and held is not None and held[0] == digest:
+            self.summaries[digest] = self._new_summaries[digest] = self._summarise(rel, held[1], None)
 
     def _hold(self, rel: str, text: str) -> str:
         digest = content_hash(text.encode("utf-8", "surrogatepass"))

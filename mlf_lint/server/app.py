@@ -129,7 +129,12 @@ def create_server() -> MlfLintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: MlfLintServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.lint(params.text_document.uri)
+        uri = params.text_document.uri
+        ls.lint(uri)
+        if ls.is_python(uri):
+            # Once the diagnostics are out, while the user reads them: what the first edit needs.
+            project = ls.projects.of(ls.path_of(uri))
+            asyncio.get_running_loop().call_soon(project.warm_up)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: MlfLintServer, params: types.DidChangeTextDocumentParams) -> None:

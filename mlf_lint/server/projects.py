@@ -49,6 +49,12 @@ class Project:
         if changed:
             self.state = self.state.with_code_model(model)
 
+    def warm_up(self) -> None:
+        """After a warm start (facts taken from the store), load what an edit needs; a no-op
+        when it is in memory already."""
+        if self.state is not None:
+            self.code_facts.warm()
+
     def check(self, path: Path, text: str, overrides: Mapping[Path, str]) -> List[Finding]:
         from mlf_lint.lint.check import check_source
 
