@@ -138,8 +138,8 @@ def test_an_edit_after_a_model_taken_from_the_store_keeps_it(tmp_path: Path, roo
     assert code_facts.summarised == summarised + 1  # only the new text
 
 
-def test_the_server_loads_what_an_edit_needs_after_a_warm_start(tmp_path: Path, root: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_server_loads_what_an_edit_needs_after_a_warm_start(
+        tmp_path: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A warm start takes the root's complete facts from the store and loads no code model; the
     warm-up after didOpen loads it, so the first keystroke only summarises its own text."""
     from mlf_lint.server.projects import Projects
