@@ -74,25 +74,4 @@ def train(seed: int = 0, epochs: int = 5, data: Path = DEFAULT_DATA, batch_size:
     return {"metrics": metrics, "weights_sha256": digest, "run_id": run.info.run_id}
 
 
-def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--output-dir", type=Path, default=Path("outputs"))
-    return parser.parse_args(argv)
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    args = parse_args(argv)
-    result = train(seed=args.seed, epochs=args.epochs, data=args.data, batch_size=args.batch_size,
-                   output_dir=args.output_dir)
-    for name, value in result["metrics"].items():
-        print(f"{name}={value!r}")
-    print(f"weights_sha256={result['weights_sha256']}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+{{ mlf_shared_file("train_cli.py.j2", options=[["epochs", 5], ["batch_size", 32]]) -}}
