@@ -411,7 +411,9 @@ class UnseededGlobalRng(CodeRule):
     global generator it never seeds; or a seed is drawn from an unseeded global generator."""
 
     codes = ("MLF005", "MLF006")
-    keywords = ("random",)
+    # How a call of `random` or `numpy.random` can appear in text ("random" alone: every docstring
+    # that mentions random initialisation).
+    keywords = ("random.", "random import", "random as")
     calls = tuple(name for names in seeders.global_draws().values() for name in names)
 
     def on_call(self, ctx: ModuleContext, node: ast.Call, qualname: str) -> None:
