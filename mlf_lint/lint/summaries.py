@@ -324,8 +324,21 @@ def _quiet_called_names(source: str) -> set:
             (quiet if block is not None else loud).append(stripped)
     if not quiet:
         return set()
-    # One pass over each side's lines joined ("\n" ends a name as "(" does not).
-    return _called_names("\n".join(quiet)) - _called_names("\n".join(loud))
+    # The few names called quietly, each looked up in the rest ("\n" ends a name as "(" does not).
+    rest = "\n".join(loud)
+    return {name for name in _called_names("\n".join(quiet)) if not _calls(rest, name)}
+
+
+def _calls(text: str, name: str) -> bool:
+    """Whether ``text`` calls ``name`` as :func:`_called_names` sees calls: the name right before
+    "(" and not the end of a longer identifier."""
+    needle = name + "("
+    at = text.find(needle)
+    while at >= 0:
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+            return True
+        at = text.find(needle, at + 1)
+    return False
 
 
 def _regex_imports(source: str) -> List[List[object]]:
