@@ -167,13 +167,8 @@ class CodeFacts:
         have been taken from the store whole (an undo, or a text an earlier session had), and
         without it the next edit could not tell that the model still holds."""
         digest = self.last.digests.get(rel) if self.last is not None else None
-        if digest is None or digest in self.summaries:
-            return
-        if self.store is not None:
-            self.summaries.update(self.store.summaries({digest}))
-        held = self.texts.get(rel)
-        if digest not in self.summaries and held is not None and held[0] == digest:
-            self.summaries[digest] = self._new_summaries[digest] = self._summarise(rel, held[1], None)
+        if digest is not None and digest not in self.summaries:
+            self._summaries({rel: digest}, dict(self.index), None)
 
     def _hold(self, rel: str, text: str) -> str:
         digest = content_hash(text.encode("utf-8", "surrogatepass"))

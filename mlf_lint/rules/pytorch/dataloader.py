@@ -26,7 +26,7 @@ RNG_CONSTRUCTORS = {
 _WORKER_METHODS = ("__getitem__", "__getitems__", "__iter__", "__next__")
 # Text every reported module contains: a constructor's name and a worker-side method. Most modules
 # of a big project have neither, and the class walk below is the costly part of this rule.
-_CONSTRUCTOR_WORDS = ("Random", "default_rng", "Generator")
+_CONSTRUCTOR_WORDS = tuple(sorted({name.rsplit(".", 1)[-1] for name in RNG_CONSTRUCTORS}))
 
 
 def uses_workers(ctx: ModuleContext, node: ast.Call) -> bool:
