@@ -27,17 +27,16 @@ def _related(a: str, b: str) -> bool:
 def mismatch_findings(pins: List[Pin]) -> List[Finding]:
     """Each pin that disagrees with the first exact pin of its library in a related other file
     (files nearer the root first, then by path)."""
-    by_name: Dict[str, List[Pin]] = {}
+    by_name: Dict[str, Dict[str, Pin]] = {}   # library -> file -> the first pin of that file
     out: List[Finding] = []
     # Files nearer the root first: a subfolder's pin is judged against the folders above it.
     exact = (p for p in pins if p.kind == EXACT and p.version)
     for pin in sorted(exact, key=lambda p: (p.path.count("/"), p.path, p.line)):
         if pin.name in TOOLING:
             continue
-        earlier = by_name.setdefault(pin.name, [])
-        seen = next((p for p in earlier if p.path != pin.path and _related(p.path, pin.path)), None)
-        if not any(p.path == pin.path for p in earlier):
-            earlier.append(pin)  # the first pin of each file stands for it
+        earlier = by_name.setdefault(pin.name, {})
+        seen = next((p for path, p in earlier.items() if path != pin.path and _related(path, pin.path)), None)
+        earlier.setdefault(pin.path, pin)
         if seen is not None and not same_release(seen.version or "", pin.version or ""):
             out.append(make("MLF509", pin.path, pin.line, (
                 f"{pin.name} is pinned to {pin.version} here but to {seen.version} in {seen.path}:{seen.line}: "
