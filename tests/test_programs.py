@@ -89,3 +89,35 @@ def test_flake8_agrees_with_the_cli_on_programs(tmp_path: Path) -> None:
         path, row, col, rest = line.split(":", 3)
         flake8.add((path[2:] if path.startswith("./") else path, int(row), int(col) - 1, rest.split()[0]))
     assert cli and flake8 == cli
+
+
+def test_calls_read_from_the_text_belong_to_the_function_they_sit_in() -> None:
+    """A file that is not parsed: each call belongs to the function (or method) whose text it sits
+    in, a nested function's calls to its outer one, unindented code to the module; `def f(` is no
+    call of f, a call of f further down is."""
+    from mlf_lint.lint.summaries import MODULE_SCOPE, _scoped_called_names
+
+    source = (
+        "import x\n"
+        "setup()\n"
+        "@register()\n"
+        "def first(a):\n"
+        "    def inner():\n"
+        "        return helper()\n"
+        "    return inner() + first(a - 1)\n"
+        "\n"
+        "class Model(Base):\n"
+        "    def forward(self, x):\n"
+        "        return self.head(\n"
+        "            x)\n"
+        "    async def other(self):\n"
+        "        await fetch()\n"
+        "run(first)\n"
+    )
+    scoped = _scoped_called_names(source, {"Model"})
+    assert scoped == {
+        MODULE_SCOPE: {"setup", "register", "run"},
+        "first": {"inner", "helper", "first"},
+        "forward": {"head"},
+        "other": {"fetch"},
+    }

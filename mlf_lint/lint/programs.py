@@ -339,36 +339,40 @@ def _defined(summary: FileSummary) -> List[str]:
 def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str]) -> Dict[str, Tuple[str, ...]]:
     """Functions every known call of which runs where no backward pass runs (under no_grad, in an
     inference branch, or inside another such function). Name-based across the root, so a name
-    shared with a training caller is never quiet; a textual call in a file that was not parsed
-    counts as a training caller."""
-    callers: Dict[str, List[Tuple[str, bool]]] = {}   # callee -> [(caller scope, call is in a quiet context)]
+    shared with a training caller is never quiet. In a file that was not parsed, a call belongs to
+    the function whose text it sits in, and is quiet only where the file makes it only under
+    no_grad (or the module is off the training path)."""
     defined: Dict[str, Set[str]] = {}                 # file -> names of its functions
-    parsed: Set[str] = set()
     for rel, summary in found.items():
         calls = summary.get("calls")
-        if not isinstance(calls, dict):
-            if summary.get("defs"):
-                defined[rel] = set(summary["defs"])  # type: ignore[arg-type]
-            if off_training_path(rel) and not is_test_file(rel):  # its calls are quiet call sites
-                for callee in summary.get("called") or ():  # type: ignore[union-attr]
-                    callers.setdefault(callee, []).append((rel, True))
-            elif not is_test_file(rel):  # calls only under no_grad, read from the text
-                for callee in summary.get("icalled") or ():  # type: ignore[union-attr]
-                    callers.setdefault(callee, []).append((rel, True))
-            continue
-        parsed.add(rel)
+        if isinstance(calls, dict):
+            names = {s for s in calls if s not in (MODULE_SCOPE, MAIN_SCOPE)}
+            for methods in (summary.get("classes") or {}).values():  # type: ignore[union-attr]
+                names.update(methods)
+            defined[rel] = names
+        elif summary.get("defs"):
+            defined[rel] = set(summary["defs"])  # type: ignore[arg-type]
+    functions = set().union(*defined.values())
+    # callee -> [(caller scope, call is in a quiet context)], for the root's own functions only
+    callers: Dict[str, List[Tuple[str, bool]]] = {}
+    for rel, summary in found.items():
         if is_test_file(rel):
             continue  # tests call what they test, training or not: their calls say nothing
-        quiet_calls = summary.get("icalls") or {}
         off_path = off_training_path(rel)  # every call in a data, evaluation or vis module is quiet
-        names = {s for s in calls if s not in (MODULE_SCOPE, MAIN_SCOPE)}
-        for methods in (summary.get("classes") or {}).values():  # type: ignore[union-attr]
-            names.update(methods)
-        defined[rel] = names
-        for scope, callees in calls.items():
-            quiet_here = set(quiet_calls.get(scope, ()))  # type: ignore[union-attr]
-            for callee in callees:
-                callers.setdefault(callee, []).append((scope, off_path or callee in quiet_here))
+        calls = summary.get("calls")
+        if isinstance(calls, dict):
+            quiet_calls = summary.get("icalls") or {}
+            for scope, callees in calls.items():
+                quiet_here = quiet_calls.get(scope, ())  # type: ignore[union-attr]
+                for callee in functions.intersection(callees):
+                    callers.setdefault(callee, []).append((scope, off_path or callee in quiet_here))
+        else:
+            # Read from the text, by the function each call sits in; quiet where the file makes the
+            # call only under no_grad.
+            quiet_names = set(summary.get("icalled") or ())  # type: ignore[arg-type]
+            for scope, callees in (summary.get("scalls") or {}).items():  # type: ignore[union-attr]
+                for callee in functions.intersection(callees):
+                    callers.setdefault(callee, []).append((scope, off_path or callee in quiet_names))
     # Called implicitly (nn.Module.__call__ -> forward), by a framework with gradients on, or
     # themselves training: never quiet, whoever calls them by name.
     loud = set(_LOUD)
@@ -376,29 +380,20 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
         loud.update(s for s in (summary.get("trains") or {}))  # type: ignore[union-attr]
     quiet: Set[str] = set()
     inference = INFERENCE_NAME
+    # Functions nothing in the root calls by name (public API; dunders are called implicitly):
+    # who calls them is unknown, so a plain call they make does not make its callee loud; a
+    # callee still needs one known quiet call.
+    uncalled = {name for name in functions if name not in callers and name not in loud and not name.startswith("__")}
 
-    def settle(excluded: Set[str]) -> Set[str]:
-        result: Set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for name, sites in callers.items():
-                if name in result or name in excluded or name in loud or name.startswith("__") \
-                        or inference.search(name):
-                    continue
-                if all(q or s in result or (s not in (MODULE_SCOPE, MAIN_SCOPE) and inference.search(s))
-                       for s, q in sites):
-                    result.add(name)
-                    changed = True
-        return result
-
-    quiet = settle(set())
-    if quiet:
-        called_elsewhere: Set[str] = set()
-        for rel, summary in found.items():  # files not parsed: every name they call, from their summary
-            if rel not in parsed and not is_test_file(rel) and not off_training_path(rel):
-                loud_calls = set(summary.get("called") or ()) - set(summary.get("icalled") or ())  # type: ignore
-                called_elsewhere.update(quiet.intersection(loud_calls))
-        if called_elsewhere:
-            quiet = settle(called_elsewhere)
+    changed = True
+    while changed:
+        changed = False
+        for name, sites in callers.items():
+            if name in quiet or name in loud or name.startswith("__") or inference.search(name):
+                continue
+            known = [q or s in quiet or (s not in (MODULE_SCOPE, MAIN_SCOPE) and inference.search(s) is not None)
+                     for s, q in sites if q or s not in uncalled]
+            if known and all(known):
+                quiet.add(name)
+                changed = True
     return {rel: tuple(sorted(names & quiet)) for rel, names in defined.items() if names & quiet}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from mlf_lint.engine import noqa
 from mlf_lint.engine.astwalk import children as _children
@@ -24,8 +24,8 @@ FACT_KEYWORDS = ("manual_seed", "seed_everything", "use_deterministic_algorithms
                  "Trainer", "set_random_seed", "enable_op_determinism", "set_seed", "random.seed",
                  "num_workers", "default_rng", "full_determinism", "LightningCLI", "jax_platform", "set_backend")
 # Files that may define a program, train, or call code in an inference context are parsed too.
-# (Files whose only keyword is no_grad are not parsed: their calls count as training callers, the
-# conservative side, and parsing every model file would double the cost of a cold run.)
+# (Files whose only keyword is no_grad are not parsed: parsing every model file would double the
+# cost of a cold run. Their calls are read from the text, by the function they sit in.)
 # JAX's training steps are spelled out ("grad(" alone would also match every torch.no_grad()).
 PROGRAM_KEYWORDS = ("__main__", "backward(", ".step(", ".fit(", "fit_generator", "train_on_batch",
                     "jax.grad(", "nnx.grad(", "value_and_grad(", "filter_grad(", "apply_updates(", "apply_gradients(")
@@ -47,6 +47,9 @@ _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.M)
 _NOT_CALLS = frozenset({"if", "for", "while", "return", "and", "or", "not", "in", "print", "len", "range", "isinstance",
                         "str", "int", "float", "list", "dict", "tuple", "set", "super", "elif", "with", "assert"})
 _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+# Where a scope begins in a file that is not parsed: a function, a method (one level into a class)
+# or an unindented statement (module level). A nested function's text stays its outer one's.
+_SCOPE_START = re.compile(r"^(?:(?:    |\t)?(?:async[ \t]+)?def[ \t]+(\w+)|(?=[^\s#)\]}]))", re.M)
 _TOP_CALL = re.compile(r"^(?:[\w.]+\s*=\s*)?(?:\w+\.)*(\w+)\(", re.M)
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*)",
@@ -211,6 +214,11 @@ class _FactCollector:
             self.modules.extend((f"{base}.{a.name}" if base else a.name, node.level)  # type: ignore[attr-defined]
                                 for a in node.names if a.name != "*")  # type: ignore[attr-defined]
 
+    def _site(self, callee: str, scope: Optional[str], quiet: bool) -> None:
+        """``callee`` is called in ``scope``; ``quiet``: where no backward pass runs."""
+        self.calls.setdefault(scope or MODULE_SCOPE, set()).add(callee)
+        (self.icalls if quiet else self.plain).setdefault(scope or MODULE_SCOPE, set()).add(callee)
+
     def walk(self, tree: ast.Module) -> None:
         for stmt in tree.body:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -232,18 +240,19 @@ class _FactCollector:
                 callee = func.attr if func.__class__ is ast.Attribute else \
                     func.id if func.__class__ is ast.Name else None
                 if callee:
-                    self.calls.setdefault(scope or MODULE_SCOPE, set()).add(callee)
-                    (self.icalls if quiet else self.plain).setdefault(scope or MODULE_SCOPE, set()).add(callee)
+                    self._site(callee, scope, quiet)
                 # A function passed as an argument is called by what receives it (mp.spawn(main),
                 # Thread(target=run), rpc_sync(to, run_trainer)): it counts as called here.
                 for arg in [*node.args, *(kw.value for kw in node.keywords)]:
                     kind_arg = arg.__class__
                     name = arg.id if kind_arg is ast.Name else arg.attr if kind_arg is ast.Attribute else None
                     if name:
-                        self.calls.setdefault(scope or MODULE_SCOPE, set()).add(name)
-                        (self.icalls if quiet else self.plain).setdefault(scope or MODULE_SCOPE, set()).add(name)
+                        self._site(name, scope, quiet)
             elif kind is ast.Assign:
                 self.assign(node, scope)
+                # A function bound to a name (`paste = _paste_traced`) is called where it is bound.
+                if node.value.__class__ is ast.Name:
+                    self._site(node.value.id, scope, quiet)
             elif kind is ast.Import or kind is ast.ImportFrom:
                 if id(node) not in top:
                     self._import(node)
@@ -286,6 +295,35 @@ def _called_names(source: str) -> set:
         if start < end and not part[start].isdigit():
             found.add(part[start:end])
     return found
+
+
+def _scoped_called_names(source: str, left_out: Set[str]) -> Dict[str, set]:
+    """:func:`_called_names` by scope (see ``_SCOPE_START``): function name -> names it calls,
+    ``MODULE_SCOPE`` for unindented code."""
+    scoped: Dict[str, set] = {}
+    starts = [(0, MODULE_SCOPE)]
+    in_class = False   # an indented def is a method only in a class body, else a nested function
+    for match in _SCOPE_START.finditer(source):
+        at = match.start()
+        scope = match.group(1)
+        if scope is None:
+            in_class = source.startswith("class ", at)
+            scope = MODULE_SCOPE
+            if starts[-1][1] == MODULE_SCOPE:
+                continue
+        elif source[at] in " \t":
+            if not in_class:
+                continue
+        else:
+            in_class = False
+        # A function's text starts after its name: `def f(` is no call of f.
+        starts.append((match.end(), scope))
+    starts.append((len(source), ""))
+    for (begin, scope), (end, _) in zip(starts, starts[1:]):
+        names = _called_names(source[begin:end]) - left_out
+        if names:
+            scoped.setdefault(scope, set()).update(names)
+    return scoped
 
 
 def _quiet_called_names(source: str) -> set:
@@ -394,10 +432,12 @@ def summarize(source: str, tree: Optional[ast.Module] = None, worth_parsing: Opt
         summary["top_calls"] = sorted(set(_TOP_CALL.findall(source)))
         summary["defs"] = sorted(set(_DEF.findall(source)))
         summary["classdefs"] = sorted(set(_CLASS.findall(source)))
-        # Every name it calls anywhere: what a program reaches through this file (an over-estimate).
-        # (A name the file defines is left out: `def f(` looks like a call to the regex.)
-        summary["called"] = sorted(_called_names(source) - set(summary["defs"])  # type: ignore[arg-type]
-                                   - set(summary["classdefs"]) - _NOT_CALLS)  # type: ignore[arg-type]
+        # Every name it calls, by the function it is called in: what a program reaches through this
+        # file (an over-estimate), and who calls what for the training path.
+        # (In `called`, a name the file defines is left out, as a nested `def f(` looks like a call.)
+        scoped = _scoped_called_names(source, _NOT_CALLS.union(summary["classdefs"]))  # type: ignore[arg-type]
+        summary["called"] = sorted(set().union(*scoped.values()).difference(summary["defs"]))  # type: ignore
+        summary["scalls"] = {scope: sorted(names) for scope, names in scoped.items()}
         if "no_grad(" in source or "inference_mode(" in source \
                 or any(inference_name(name) for name in summary["defs"]):  # type: ignore[union-attr]
             # Names it calls only inside `with torch.no_grad():` blocks, functions decorated so or
