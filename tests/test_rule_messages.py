@@ -1,6 +1,6 @@
 """Messages whose wording carries a fact: one finding per generated seed naming every run-varying
 part, the AUC remark only where AUC is computed, MLF122's premise (a different deterministic
-algorithm per run), MLF130 aimed at generator objects and old torch."""
+algorithm per run) and where benchmark mode counts, MLF130 aimed at generator objects and old torch."""
 from __future__ import annotations
 
 from typing import Dict, List, Optional
@@ -47,6 +47,19 @@ def test_deterministic_with_benchmark_names_the_real_risk() -> None:
     assert finding.code == "MLF122" and finding.severity == "warning"
     assert "setup.py:2" in finding.message and "different one on the next run" in finding.message
     assert "no effect" not in finding.message
+
+
+def test_benchmark_set_when_a_class_is_built_counts_only_where_it_is_built() -> None:
+    """yolov5 sets benchmark mode in its live-stream loader's __init__; a training run that never
+    builds that loader (only other classes) is not affected by it."""
+    loaders = ("import torch\nclass Streams:\n    def __init__(self):\n"
+               "        torch.backends.cudnn.benchmark = True\n"
+               "class Images:\n    def __init__(self):\n        self.files = []\n")
+    train = "import torch\nfrom loaders import Images\ntorch.backends.cudnn.deterministic = True\ndata = Images()\n"
+    assert [f.code for f in _check({"loaders.py": loaders, "train.py": train}, "train.py")] == []
+    streams = train.replace("Images", "Streams")
+    [finding] = _check({"loaders.py": loaders, "train.py": streams}, "train.py")
+    assert finding.code == "MLF122" and "loaders.py:4" in finding.message
 
 
 def test_dataloader_workers_on_new_torch_only_generator_objects() -> None:

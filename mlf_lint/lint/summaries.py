@@ -66,7 +66,11 @@ _MODEL_BUILDERS = ("from_pretrained", "from_config")
 #   parsed files only:
 #   "calls": {scope: [names called]}, "icalls": {scope: [names called where no backward runs]},
 #   "classes": {class: [methods]}, "trains": {scope: line of its first training step}
+# Facts in BUILT_ONLY found in a dunder method are kept under `Class.__init__`: they count only
+# where that class is built (every class has an __init__, so the bare name would join them all).
 FileSummary = Dict[str, object]
+# Facts that only ever add findings (benchmark mode: MLF122), so the narrower reading is the quiet one.
+BUILT_ONLY = frozenset({"cudnn_benchmark"})
 MODULE_SCOPE = "<module>"
 # The body of `if __name__ == "__main__":` runs only when its file is the program, not on import.
 MAIN_SCOPE = "<main>"
@@ -89,6 +93,7 @@ class _FactCollector:
         self.plain: Dict[str, set] = {}      # the same, for calls where a backward pass may run
         self.icalls: Dict[str, set] = {}     # the same, for calls where no backward pass runs
         self.classes: Dict[str, set] = {}    # class name -> its method names
+        self.dunders: List[Tuple[int, int, str, str]] = []   # (first line, last line, method, class)
         self.trains: Dict[str, int] = {}     # scope -> line of its first training step
         self.modules: List[Tuple[str, int]] = []
         self.assigned: Dict[str, str] = {}   # variable -> the qualified call it was assigned from
@@ -99,6 +104,10 @@ class _FactCollector:
 
     def add(self, fact: str, node: ast.AST, scope: Optional[str]) -> None:
         where = (fact, node.lineno)
+        if fact in BUILT_ONLY and scope and is_dunder(scope):
+            owner = next((cls for start, end, name, cls in self.dunders
+                          if name == scope and start <= node.lineno <= end), None)
+            scope = f"{owner}.{scope}" if owner else scope
         (self.functions.setdefault(scope, []) if scope else self.direct).append(where)
 
     def _value(self, node: ast.AST) -> object:
@@ -259,6 +268,8 @@ class _FactCollector:
             elif kind is ast.ClassDef:
                 self.classes.setdefault(node.name, set()).update(
                     item.name for item in node.body if isinstance(item, functions))
+                self.dunders.extend((item.lineno, item.end_lineno or item.lineno, item.name, node.name)
+                                    for item in node.body if isinstance(item, functions) and is_dunder(item.name))
             inner = scope
             if kind in functions:
                 inner = node.name
@@ -282,6 +293,10 @@ class _FactCollector:
                     continue
             for child in reversed(_children(node)):
                 stack.append((child, inner, quiet))
+
+
+def is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 def _called_names(source: str) -> set:
@@ -550,5 +565,7 @@ def _reachable(summaries: Dict[str, FileSummary], sources: Dict[str, str], entry
             continue
         seen.add(name)
         queue.extend(graph.get(name, ()))
-        queue.extend(classes.get(name, ()))
+        methods = classes.get(name, ())
+        queue.extend(methods)
+        seen.update(f"{name}.{m}" for m in methods if is_dunder(m))  # this class's own (see BUILT_ONLY)
     return seen

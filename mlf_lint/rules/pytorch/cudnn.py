@@ -54,12 +54,9 @@ class CudnnFlags(CodeRule):
 
 
 def _training_benchmarks(ctx: ModuleContext) -> List[Where]:
-    """Where the project turns benchmark mode on in a way a training run sees.
-
-    Hook for the program model: a benchmark flag set only on an inference path (a live-stream
-    loader, an export script) does not change a training run. Until the facts say which sites run
-    in training, every site counts.
-    """
+    """Where the program turns benchmark mode on: the program model keeps only the sites its run
+    reaches (a flag set in a class's ``__init__`` only where that class is built, lint/summaries.py
+    ``BUILT_ONLY``), so a live-stream loader's flag does not count for a training script."""
     return list(ctx.facts.cudnn_benchmark)
 
 
