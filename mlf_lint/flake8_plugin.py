@@ -107,8 +107,11 @@ class Plugin:
         would end `flake8 --select E,F` too: installing mlf-lint must never break plain flake8."""
         if not self.wanted:
             return
+        from mlf_lint.engine.collector import fewer_collections
+
         try:
-            found = list(self._findings())
+            with fewer_collections():
+                found = list(self._findings())
         except Exception as exc:  # noqa: BLE001 - the last resort: one finding instead of a traceback
             yield (1, 0, f"{UNREADABLE} mlf-lint could not check this file: internal error ({type(exc).__name__}: "
                    f"{printable(str(exc))[:200]}); please report it. flake8's other checks are unaffected.",

@@ -199,3 +199,32 @@ def test_only_the_caches_own_old_files_are_deleted(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(STORE_FILE)) == [
         ".gitignore", "cache-v1.json", CACHE_FILE, "cache-v7.json", "cache-vX.json"]
     assert target.read_text(encoding="utf-8") == '{"stamp": "looks like ours"}'
+
+
+def test_fewer_collections_restores_the_host_setting() -> None:
+    """The plugin runs inside flake8's process: the collector is set back as it was, and a host
+    that turned collection off (threshold 0) or made it rarer keeps its own choice."""
+    import gc
+
+    from mlf_lint.engine.collector import YOUNG_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fewer_collections():
+            assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+        assert gc.get_threshold() == (700, 10, 10)
+        for host in ((0, 10, 10), (50_000, 5, 5)):
+            gc.set_threshold(*host)
+            with fewer_collections():
+                assert gc.get_threshold() == host
+            assert gc.get_threshold() == host
+        gc.set_threshold(700, 10, 10)
+        try:
+            with fewer_collections():
+                raise KeyError("boom")
+        except KeyError:
+            pass
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

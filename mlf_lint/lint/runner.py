@@ -13,6 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from mlf_lint import project_checks
 from mlf_lint.engine.cache import Cache, cache_folder, fact_digests
+from mlf_lint.engine.collector import fewer_collections
 from mlf_lint.engine.config import Config
 from mlf_lint.engine.facts import FileFacts
 from mlf_lint.engine.finding import Finding
@@ -144,8 +145,10 @@ def run(options: Options) -> RunResult:
     store = ProjectFiles()  # each project file read and parsed once in this run
     _TREES.clear()
     try:
-        models, file_root, files_of = _models(options, sources, project_files, folder, store)
-        result = _run(options, enabled, files, sources, project_files, cache, models, file_root, files_of, store)
+        with fewer_collections():
+            models, file_root, files_of = _models(options, sources, project_files, folder, store)
+            result = _run(options, enabled, files, sources, project_files, cache, models, file_root, files_of,
+                          store)
         result.notes = _template_note(templates, options.base)
         return result
     finally:

@@ -189,4 +189,7 @@ def create_server() -> MlfLintServer:
 
 def serve() -> None:
     """Speak LSP on this process's stdin and stdout until the client says exit."""
-    create_server().start_io()
+    from mlf_lint.engine.collector import fewer_collections
+
+    with fewer_collections():  # the process is ours: it keeps the program model alive throughout
+        create_server().start_io()
