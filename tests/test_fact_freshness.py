@@ -255,6 +255,37 @@ def test_discovery_walks_again_only_when_a_folder_or_an_ignore_file_changed(
     assert str(root / "ops.py") not in discover_root(root, Config(exclude=["ops.py"]), store)[0]
 
 
+def test_another_checkout_of_the_same_content_takes_the_model(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second clone, a worktree, or a cache folder restored in another place (CI): the code
+    model is keyed by content alone, so it is neither summarised nor built again; a project file
+    with other content (one that declares a program) makes another model."""
+    import shutil
+
+    from mlf_lint.lint import programs
+
+    builds: List[Path] = []
+    build = programs.build
+    monkeypatch.setattr(programs, "build", lambda root, *args: builds.append(root) or build(root, *args))
+    files = {**FILES, "MLproject": "name: p\nentry_points:\n  main:\n    command: python train.py\n"}
+    first_root = write(tmp_path / "first", files)
+    first = CodeFacts(first_root, _store(tmp_path, first_root))
+    model = first.refresh(_code(first_root), [first_root / "MLproject"])
+    assert first.summarised == len(FILES)
+
+    second_root = tmp_path / "second"
+    shutil.copytree(first_root, second_root)  # written just now: project files' stats are not trusted
+    second = CodeFacts(second_root, _store(tmp_path, second_root))
+    assert second.refresh(_code(second_root), [second_root / "MLproject"]) == model
+    assert second.summarised == 0 and builds == [first_root]
+
+    (second_root / "MLproject").write_text("name: p\nentry_points:\n  main:\n    command: python ops.py\n")
+    third = CodeFacts(second_root, _store(tmp_path, second_root))
+    other = third.refresh(_code(second_root), [second_root / "MLproject"])
+    assert other != model and builds == [first_root, second_root]
+    assert other == CodeFacts(second_root).refresh(_code(second_root), [second_root / "MLproject"])
+
+
 def test_complete_facts_follow_the_project_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mlf_lint.engine.cache import cache_folder
     from mlf_lint.lint.facts import fact_store, root_facts

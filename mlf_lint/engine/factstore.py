@@ -46,6 +46,11 @@ FORMAT = "4"
 # trusted next time (it is read and hashed again), as git does with "racily clean" entries.
 RACY_NS = 2_000_000_000
 KEEP_FACTS = 8  # facts entries kept per project (an editor flips between a few states)
+# Code models are keyed by content alone (root-relative paths and digests), so they are also kept
+# under this pseudo-root, for any checkout of the same content: a second clone or a worktree (the
+# user's store), a cache folder restored in another place (CI).
+SHARED_ROOT = "<any checkout>"
+KEEP_SHARED = 16
 FORGET_ROOT_NS = 30 * 24 * 3600 * 1_000_000_000
 
 Stat = Tuple[int, int]                # (mtime_ns, size)
@@ -174,8 +179,11 @@ class FactStore:
                     continue
         return found
 
-    def code_facts(self, key: str) -> Optional[Dict[str, Any]]:
+    def code_facts(self, key: str, shared: bool = False) -> Optional[Dict[str, Any]]:
+        """The entry kept under ``key`` for this root; ``shared``: or for any checkout."""
         rows = self._rows("SELECT data FROM facts WHERE root = ? AND key = ?", (self.root, key))
+        if not rows and shared:
+            rows = self._rows("SELECT data FROM facts WHERE root = ? AND key = ?", (SHARED_ROOT, key))
         if not rows:
             return None
         try:
@@ -237,9 +245,10 @@ class FactStore:
                summaries: Optional[Mapping[str, Dict[str, Any]]] = None,
                textual: Optional[Mapping[str, Dict[str, bool]]] = None,
                facts: Optional[Tuple[str, Dict[str, Any]]] = None,
-               live: Iterable[str] = ()) -> bool:
+               live: Iterable[str] = (), shared: bool = False) -> bool:
         """Write what changed. ``index`` replaces this root's file index; then summaries and textual
-        answers no root indexes (and not in ``live``) are dropped. Returns whether it was written."""
+        answers no root indexes (and not in ``live``) are dropped. ``shared``: ``facts`` holds for
+        any checkout of the same content (see ``SHARED_ROOT``). Returns whether it was written."""
         if not (index is not None or summaries or textual or facts):
             return True
 
@@ -251,10 +260,11 @@ class FactStore:
                 db.executemany("INSERT OR REPLACE INTO textual VALUES (?, ?)",
                                [(d, json.dumps(t, sort_keys=True)) for d, t in textual.items()])
             if facts is not None:
-                db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?)",
-                           (self.root, facts[0], json.dumps(facts[1], sort_keys=True), now))
-                db.execute("DELETE FROM facts WHERE root = ? AND key NOT IN (SELECT key FROM facts "
-                           "WHERE root = ? ORDER BY used DESC LIMIT ?)", (self.root, self.root, KEEP_FACTS))
+                data = json.dumps(facts[1], sort_keys=True)
+                for root, keep in ((self.root, KEEP_FACTS), *([(SHARED_ROOT, KEEP_SHARED)] if shared else [])):
+                    db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?)", (root, facts[0], data, now))
+                    db.execute("DELETE FROM facts WHERE root = ? AND key NOT IN (SELECT key FROM facts "
+                               "WHERE root = ? ORDER BY used DESC LIMIT ?)", (root, root, keep))
             if index is not None:
                 db.execute("INSERT OR REPLACE INTO roots VALUES (?, ?)", (self.root, now))
                 db.execute("DELETE FROM files WHERE root = ?", (self.root,))

@@ -5,9 +5,10 @@ flake8 process, an editor session). For each code file (``.py`` and notebooks) i
 content digest from the fact store's ``(mtime_ns, size)`` index with one ``stat`` (the file is
 read only when those changed), and takes the summary of that content from memory or the store (a
 content is summarised once). The program model (programs, what each reaches, the facts each file
-is judged under) comes whole from the store for a known set of contents and project files, is kept
-when a change left every summary as it was, and is otherwise built again from the summaries, never
-by re-reading unchanged files.
+is judged under) comes whole from the store for a known set of contents and project files (by
+root-relative path, so another checkout of the same content finds it too: a second clone, a
+worktree, a cache folder restored elsewhere), is kept when a change left every summary as it was,
+and is otherwise built again from the summaries, never by re-reading unchanged files.
 
 How summaries are made and models built stays in :mod:`mlf_lint.lint.summaries` and
 :mod:`mlf_lint.lint.programs`; where things are kept is :mod:`mlf_lint.engine.factstore`. This
@@ -38,10 +39,23 @@ Code = Union[SourceFile, Path, str]   # a code file already read, or only its pa
 CODE_SUFFIXES = (".py", ".ipynb")
 
 
-def _key(digests: Mapping[str, str], declared: Sequence[Tuple[str, Optional[Tuple[int, int]]]]) -> str:
-    """The key of a model: exactly which content each code file had, and which project files (by
-    stat: they may declare programs) were there."""
+def _key(digests: Mapping[str, str], declared: Sequence[Tuple[str, Optional[str]]]) -> str:
+    """The key of a model: exactly which content each code file and each project file (they may
+    declare programs) had, by path relative to the root. Nothing in it names the root, so another
+    checkout of the same content (a second clone, a worktree) finds the model in the user cache."""
     return content_hash(repr((sorted(digests.items()), list(declared))).encode("utf-8", "surrogatepass"))
+
+
+def _contents(root: Path, project_files: Sequence[Path]) -> List[Tuple[str, Optional[str]]]:
+    """Each project file's digest (None: unreadable), by root-relative path."""
+    found = []
+    for path in project_files:
+        try:
+            digest: Optional[str] = content_hash(path.read_bytes())
+        except OSError:
+            digest = None
+        found.append((relative(path, root), digest))
+    return sorted(found)
 
 
 def store_stamp() -> str:
@@ -76,6 +90,7 @@ class CodeFacts:
         self.summaries: MutableMapping[str, Dict] = memo if memo is not None else {}
         self.last: Optional[_Built] = None
         self.declared: List[Tuple[str, Optional[Tuple[int, int]]]] = []
+        self.declared_contents: List[Tuple[str, Optional[str]]] = []
         self.project_files: List[Path] = []
         self._new_summaries: Dict[str, Dict] = {}
         self._scanned: Tuple[Dict[str, str], Dict[str, IndexEntry], set] = ({}, {}, set())
@@ -125,8 +140,9 @@ class CodeFacts:
                 digests[rel] = entry[2]
         self.project_files = list(project_files)
         self.declared = sorted((relative(p, self.root), file_stat(str(p))) for p in project_files)
+        self.declared_contents = _contents(self.root, project_files)
         self._scanned = (digests, index, {full for full in unsaved})
-        return _key(digests, self.declared)
+        return _key(digests, self.declared_contents)
 
     def model(self, trees: Optional[Dict[Path, ast.Module]] = None) -> "ProgramModel":
         """The model of what the last :meth:`scan` found (a copy the caller may complete)."""
@@ -217,22 +233,21 @@ class CodeFacts:
     # -- summaries and the model -----------------------------------------------------------------
     def _model(self, digests: Dict[str, str], index: Dict[str, IndexEntry],
                trees: Optional[Dict[Path, ast.Module]]) -> "ProgramModel":
-        racy = any(stat is not None and stat[0] >= time.time_ns() - RACY_NS for _, stat in self.declared)
-        key = _key(digests, self.declared)
+        key = _key(digests, self.declared_contents)
         if self.last is not None and self.last.key == key:
             self._commit(index)
             return self.last.model
         from mlf_lint.lint import programs
         from mlf_lint.lint.programs import ProgramModel
 
-        stored = self.store.code_facts(key) if self.store is not None and not racy else None
+        stored = self.store.code_facts(key, shared=True) if self.store is not None else None
         model = ProgramModel.from_dict(stored) if stored is not None else None
         if model is not None:
             self.last = _Built(dict(digests), model, key, list(self.declared))
             self._commit(index)
             return model
         found = self._summaries(digests, index, trees)
-        key = _key(digests, self.declared)  # a file that changed while this ran has its new digest
+        key = _key(digests, self.declared_contents)  # a file that changed while this ran has its new digest
         if self._still_holds(digests):
             # The same model as before (an edit inside a function, say): nothing new to keep.
             self.last.digests, self.last.key = dict(digests), key  # type: ignore[union-attr]
@@ -241,7 +256,10 @@ class CodeFacts:
         # The texts are not needed: a file that was not parsed has the names it calls in its summary.
         model = programs.build(self.root, found, {}, self.project_files)
         self.last = _Built(dict(digests), model, key, list(self.declared))
-        self._commit(index, None if racy else (key, model.to_dict()))
+        # Kept under the project files' contents as hashed by scan(): only if they still have them
+        # (build() read them again).
+        same = _contents(self.root, self.project_files) == self.declared_contents
+        self._commit(index, (key, model.to_dict()) if same else None)
         return model
 
     def _summaries(self, digests: Dict[str, str], index: Dict[str, IndexEntry],
@@ -305,7 +323,7 @@ class CodeFacts:
         if changed or self._new_summaries or model:
             live = [held[0] for held in self.texts.values()]
             self.store.commit(index=index if changed else None, summaries=self._new_summaries, facts=model,
-                              live=live)
+                              live=live, shared=True)
         self._new_summaries = {}
 
 
