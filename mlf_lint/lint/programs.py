@@ -316,9 +316,9 @@ def build(root: Path, found: Mapping[str, FileSummary], texts: Mapping[str, str]
         facts.append(own)
         for rel in closure:
             reach.setdefault(rel, []).append(number)
-    return ProgramModel(programs, reach, facts, library, _quiet_functions(found, texts), reached_names,
-                        {rel: names for rel, names in ((rel, _defined(summary)) for rel, summary in found.items())
-                         if names})
+    defined = {rel: _defined(summary) for rel, summary in found.items()}
+    return ProgramModel(programs, reach, facts, library, _quiet_functions(found, defined), reached_names,
+                        {rel: names for rel, names in defined.items() if names})
 
 
 def _notebook_trains(summary: FileSummary) -> bool:
@@ -336,22 +336,13 @@ def _defined(summary: FileSummary) -> List[str]:
     return sorted(names)
 
 
-def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str]) -> Dict[str, Tuple[str, ...]]:
+def _quiet_functions(found: Mapping[str, FileSummary], defined: Mapping[str, List[str]]
+                     ) -> Dict[str, Tuple[str, ...]]:
     """Functions every known call of which runs where no backward pass runs (under no_grad, in an
     inference branch, or inside another such function). Name-based across the root, so a name
     shared with a training caller is never quiet. In a file that was not parsed, a call belongs to
     the function whose text it sits in, and is quiet only where the file makes it only under
-    no_grad (or the module is off the training path)."""
-    defined: Dict[str, Set[str]] = {}                 # file -> names of its functions
-    for rel, summary in found.items():
-        calls = summary.get("calls")
-        if isinstance(calls, dict):
-            names = {s for s in calls if s not in (MODULE_SCOPE, MAIN_SCOPE)}
-            for methods in (summary.get("classes") or {}).values():  # type: ignore[union-attr]
-                names.update(methods)
-            defined[rel] = names
-        elif summary.get("defs"):
-            defined[rel] = set(summary["defs"])  # type: ignore[arg-type]
+    no_grad (or the module is off the training path). ``defined``: file -> its functions."""
     functions = set().union(*defined.values())
     # callee -> [(caller scope, call is in a quiet context)], for the root's own functions only
     callers: Dict[str, List[Tuple[str, bool]]] = {}
@@ -360,19 +351,16 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
             continue  # tests call what they test, training or not: their calls say nothing
         off_path = off_training_path(rel)  # every call in a data, evaluation or vis module is quiet
         calls = summary.get("calls")
-        if isinstance(calls, dict):
-            quiet_calls = summary.get("icalls") or {}
-            for scope, callees in calls.items():
-                quiet_here = quiet_calls.get(scope, ())  # type: ignore[union-attr]
-                for callee in functions.intersection(callees):
-                    callers.setdefault(callee, []).append((scope, off_path or callee in quiet_here))
-        else:
-            # Read from the text, by the function each call sits in; quiet where the file makes the
-            # call only under no_grad.
-            quiet_names = set(summary.get("icalled") or ())  # type: ignore[arg-type]
-            for scope, callees in (summary.get("scalls") or {}).items():  # type: ignore[union-attr]
-                for callee in functions.intersection(callees):
-                    callers.setdefault(callee, []).append((scope, off_path or callee in quiet_names))
+        parsed = isinstance(calls, dict)
+        # Not parsed: calls read from the text, by the function each sits in; quiet where the file
+        # makes the call only under no_grad.
+        scoped = calls if parsed else summary.get("scalls") or {}
+        quiet_calls = summary.get("icalls") or {}
+        quiet_in_file = set(summary.get("icalled") or ())  # type: ignore[arg-type]
+        for scope, callees in scoped.items():  # type: ignore[union-attr]
+            quiet_here = quiet_calls.get(scope, ()) if parsed else quiet_in_file  # type: ignore[union-attr]
+            for callee in functions.intersection(callees):
+                callers.setdefault(callee, []).append((scope, off_path or callee in quiet_here))
     # Called implicitly (nn.Module.__call__ -> forward), by a framework with gradients on, or
     # themselves training: never quiet, whoever calls them by name.
     loud = set(_LOUD)
@@ -396,4 +384,5 @@ def _quiet_functions(found: Mapping[str, FileSummary], texts: Mapping[str, str])
             if known and all(known):
                 quiet.add(name)
                 changed = True
-    return {rel: tuple(sorted(names & quiet)) for rel, names in defined.items() if names & quiet}
+    here = {rel: quiet.intersection(names) for rel, names in defined.items()}
+    return {rel: tuple(sorted(names)) for rel, names in here.items() if names}
