@@ -74,7 +74,7 @@ class _Built:
     digests: Dict[str, str]     # the inputs: rel -> content digest
     model: "ProgramModel"
     key: str
-    declared: List[Tuple[str, Optional[Tuple[int, int]]]]   # and the project files, by stat
+    declared: List[Tuple[str, Optional[str]]]   # and the project files, by content
 
 
 class CodeFacts:
@@ -89,6 +89,8 @@ class CodeFacts:
         self.texts: Dict[str, Tuple[str, str]] = {}       # rel -> (digest, text) held in memory
         self.summaries: MutableMapping[str, Dict] = memo if memo is not None else {}
         self.last: Optional[_Built] = None
+        # The project files by stat (whether a root's complete facts may be kept: lint/facts.py)
+        # and by content (what the code model depends on).
         self.declared: List[Tuple[str, Optional[Tuple[int, int]]]] = []
         self.declared_contents: List[Tuple[str, Optional[str]]] = []
         self.project_files: List[Path] = []
@@ -243,7 +245,7 @@ class CodeFacts:
         stored = self.store.code_facts(key, shared=True) if self.store is not None else None
         model = ProgramModel.from_dict(stored) if stored is not None else None
         if model is not None:
-            self.last = _Built(dict(digests), model, key, list(self.declared))
+            self.last = _Built(dict(digests), model, key, list(self.declared_contents))
             self._commit(index)
             return model
         found = self._summaries(digests, index, trees)
@@ -255,7 +257,7 @@ class CodeFacts:
             return self.last.model  # type: ignore[union-attr]
         # The texts are not needed: a file that was not parsed has the names it calls in its summary.
         model = programs.build(self.root, found, {}, self.project_files)
-        self.last = _Built(dict(digests), model, key, list(self.declared))
+        self.last = _Built(dict(digests), model, key, list(self.declared_contents))
         # Kept under the project files' contents as hashed by scan(): only if they still have them
         # (build() read them again).
         same = _contents(self.root, self.project_files) == self.declared_contents
@@ -310,7 +312,7 @@ class CodeFacts:
         each changed file has the summary of the content it replaced (a model is built from
         summaries alone)."""
         last = self.last
-        if last is None or last.digests.keys() != digests.keys() or last.declared != self.declared:
+        if last is None or last.digests.keys() != digests.keys() or last.declared != self.declared_contents:
             return False
         return all(before == digests[rel] or self.summaries.get(before) == self.summaries.get(digests[rel])
                    for rel, before in last.digests.items())
