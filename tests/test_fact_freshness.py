@@ -286,6 +286,17 @@ def test_another_checkout_of_the_same_content_takes_the_model(tmp_path: Path,
     assert other == CodeFacts(second_root).refresh(_code(second_root), [second_root / "MLproject"])
 
 
+def test_a_project_file_that_cannot_be_read_keys_the_model_without_failing(tmp_path: Path, root: Path) -> None:
+    """A project file gone since discovery, or a folder by that name: the model is built, keyed by
+    what could be read, and equals one computed from scratch."""
+    gone, folder = root / "MLproject", root / "environment.yml"
+    folder.mkdir()
+    facts = CodeFacts(root, _store(tmp_path, root))
+    model = facts.refresh(_code(root), [gone, folder])
+    assert facts.declared_contents == [("MLproject", None), ("environment.yml", None)]
+    assert model == CodeFacts(root).refresh(_code(root))
+
+
 def test_complete_facts_follow_the_project_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mlf_lint.engine.cache import cache_folder
     from mlf_lint.lint.facts import fact_store, root_facts
